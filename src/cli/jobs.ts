@@ -1,0 +1,5 @@
+import { UsageError } from './context.ts';
+
+export async function jobsCommand(_args: string[]): Promise<number> {
+  throw new UsageError('not implemented yet');
+}

@@ -1,0 +1,7 @@
+import { Hono } from 'hono';
+import type { AppDeps } from '../http/deps.ts';
+
+export function commerceRoutes(_deps: AppDeps): Hono {
+  const app = new Hono();
+  return app;
+}

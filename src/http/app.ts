@@ -1,0 +1,20 @@
+import { Hono } from 'hono';
+import { commerceRoutes } from '../commerce/routes.ts';
+import { reportRoutes } from '../reports/routes.ts';
+import { trackerRoutes } from '../tracker/routes.ts';
+import type { AppDeps } from './deps.ts';
+import { errorHandler } from './errors.ts';
+import { opsRoutes } from './ops.ts';
+
+/** The whole HTTP surface; each area mounts its own routes module. */
+export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
+  const app = new Hono();
+  app.onError(errorHandler(deps.logger));
+  app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.route('/', opsRoutes(deps));
+  app.route('/', trackerRoutes(deps));
+  app.route('/', commerceRoutes(deps));
+  app.route('/', reportRoutes(deps));
+  for (const routes of extra) app.route('/', routes);
+  return app;
+}

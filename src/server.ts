@@ -1,0 +1,74 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Config } from './config.ts';
+import { openDatabase } from './db/connect.ts';
+import { migrate } from './db/migrate.ts';
+import { createPool } from './db/pool.ts';
+import { createApp } from './http/app.ts';
+import type { AppDeps } from './http/deps.ts';
+import { createIngestService } from './ingest/service.ts';
+import { createScheduler } from './jobs/scheduler.ts';
+import { createLogger, type Logger } from './log.ts';
+
+export interface RunningServer {
+  port: number;
+  url: string;
+  deps: AppDeps;
+  /** Stop intake, make every accepted event durable, stop jobs, close the database. */
+  close(): Promise<void>;
+}
+
+/** `npm start`: database (embedded or DATABASE_URL), migrations, HTTP, ingestion, jobs. */
+export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
+  const db = await openDatabase(config);
+  const pool = createPool(db.url, { max: config.PG_POOL_MAX });
+  try {
+    const client = await pool.connect();
+    try {
+      const applied = await migrate(client);
+      if (applied.length) logger.info({ applied }, 'migrations applied');
+    } finally {
+      client.release();
+    }
+  } catch (error) {
+    await pool.end();
+    await db.close();
+    throw error;
+  }
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const deps: AppDeps = { config, pool, logger, registry };
+  const ingest = createIngestService(deps);
+  const scheduler = createScheduler(deps);
+  await ingest.start();
+  const app = createApp(deps, [ingest.routes]);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  if (config.JOBS_ENABLED) scheduler.start();
+  logger.info({ port, embedded: Boolean(db.embedded) }, 'tally listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    deps,
+    close() {
+      closing ??= (async () => {
+        // Stop taking connections first; requests already in flight still get their answer.
+        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+        await ingest.stop();
+        await scheduler.stop();
+        if ('closeIdleConnections' in server) server.closeIdleConnections();
+        await stopped;
+        await pool.end();
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
