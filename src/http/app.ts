@@ -1,9 +1,11 @@
 import { Hono } from 'hono';
 import { commerceRoutes } from '../commerce/routes.ts';
+import { commerceReportRoutes } from '../reports/commerce-routes.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { trackerRoutes } from '../tracker/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { openApiRoutes } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 
 /** The whole HTTP surface; each area mounts its own routes module. */
@@ -15,6 +17,8 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', trackerRoutes(deps));
   app.route('/', commerceRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', commerceReportRoutes(deps));
+  app.route('/', openApiRoutes());
   for (const routes of extra) app.route('/', routes);
   return app;
 }
