@@ -1,0 +1,26 @@
+// Analysts and store back ends reading reports (read-scope token).
+//   k6 run -e BASE_URL=... -e SITE_ID=1 -e TOKEN=tly_1_... loadtest/k6/reports.js
+import http from 'k6/http';
+import { check, group } from 'k6';
+import { BASE_URL, requireEnv } from './lib.js';
+
+export const options = {
+  scenarios: { analysts: { executor: 'constant-vus', vus: 20, duration: '1m' } },
+  thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'] },
+};
+
+function day(offset) {
+  return new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
+}
+
+export default function () {
+  const siteId = requireEnv('SITE_ID');
+  const headers = { Authorization: `Bearer ${requireEnv('TOKEN')}` };
+  const range = `from=${day(-30)}&to=${day(0)}`;
+  for (const report of ['overview', 'revenue', 'realtime']) {
+    group(report, () => {
+      const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/reports/${report}?${range}`, { headers, tags: { report } });
+      check(res, { [`${report} is 200`]: (r) => r.status === 200 });
+    });
+  }
+}
