@@ -31,6 +31,9 @@ CREATE TABLE orders (
   customer_id text,
   visitor_id text,
   status text NOT NULL CHECK (status IN ('pending', 'paid', 'fulfilled', 'cancelled', 'refunded')),
+  -- Optional finer payment state from the store (Shopify's financial_status, WooCommerce's
+  -- payment status); reports count an order as paid by `status`.
+  payment_status text CHECK (payment_status IN ('pending', 'authorized', 'paid', 'partially_refunded', 'refunded', 'voided', 'failed')),
   currency char(3) NOT NULL CHECK (currency ~ '^[A-Z]{3}$'),
   subtotal bigint NOT NULL CHECK (subtotal >= 0),
   discount bigint NOT NULL DEFAULT 0 CHECK (discount >= 0),
@@ -60,7 +63,9 @@ CREATE TABLE order_items (
   category text,
   quantity integer NOT NULL CHECK (quantity >= 1),
   unit_price bigint NOT NULL CHECK (unit_price >= 0),
-  PRIMARY KEY (site_id, order_id, line)
+  PRIMARY KEY (site_id, order_id, line),
+  -- Keys include site_id, so Citus can keep this FK between co-located tables.
+  FOREIGN KEY (site_id, order_id) REFERENCES orders (site_id, id) ON DELETE CASCADE
 );
 CREATE INDEX order_items_site_product ON order_items (site_id, product_id);
 
@@ -73,7 +78,8 @@ CREATE TABLE refunds (
   reason text,
   created_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (site_id, id)
+  PRIMARY KEY (site_id, id),
+  FOREIGN KEY (site_id, order_id) REFERENCES orders (site_id, id) ON DELETE CASCADE
 );
 CREATE INDEX refunds_site_created ON refunds (site_id, created_at);
 CREATE INDEX refunds_site_order ON refunds (site_id, order_id);
