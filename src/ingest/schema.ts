@@ -1,0 +1,209 @@
+import { z } from 'zod';
+
+/**
+ * Contract §2 event shapes. Validation is per event: a bad event is rejected with a reason naming
+ * the field, its neighbours in the same request are still accepted.
+ *
+ * Free text is cleaned rather than rejected: control characters and NUL (PostgreSQL refuses NUL in
+ * text) are removed and long strings are cut to a cap, so a noisy page title never loses a view.
+ * Identifiers (`vid`, `sid`, `uid`, `name`) and URLs are rejected when over their limit instead:
+ * cutting them would silently merge distinct values.
+ */
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+// eslint-disable-next-line no-control-regex
+const LINE_BREAKS = /[\t\n\r]+/g;
+
+/** Removes NUL/control characters (keeping line breaks when `multiline`) and caps the length. */
+export function cleanText(value: string, max: number, multiline = false): string {
+  let s = value.replace(CONTROL, '');
+  if (!multiline) s = s.replace(LINE_BREAKS, ' ');
+  if (s.length > max) s = s.slice(0, max);
+  // A cut must not leave half a surrogate pair (invalid UTF-8 for PostgreSQL).
+  if (/[\ud800-\udbff]$/.test(s)) s = s.slice(0, -1);
+  return s;
+}
+
+const text = (max: number, multiline = false) => z.string().transform((s) => cleanText(s, max, multiline));
+const ident = (max: number) =>
+  z
+    .string()
+    .min(1, 'must not be empty')
+    .max(max, `must be at most ${max} characters`)
+    .transform((s) => cleanText(s, max));
+
+export const MAX_URL = 4096;
+const httpUrl = z
+  .string()
+  .max(MAX_URL, `must be at most ${MAX_URL} characters`)
+  .refine((s) => /^https?:\/\/[^\s/?#]+/i.test(s) && URL.canParse(s), 'must be an absolute http(s) URL')
+  .transform((s) => cleanText(s, MAX_URL));
+const anyUrl = z
+  .string()
+  .max(MAX_URL, `must be at most ${MAX_URL} characters`)
+  .transform((s) => cleanText(s, MAX_URL));
+const px = z.number().int('must be an integer').min(0, 'must be >= 0').max(1_000_000, 'must be <= 1000000');
+const uuid = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID')
+  .transform((s) => s.toLowerCase());
+
+const common = {
+  site: z.string().min(1, 'must not be empty').max(64),
+  id: uuid.optional(),
+  ts: z.number().int('must be an integer (epoch ms)').optional(),
+  url: httpUrl.optional(),
+  ref: anyUrl.optional(),
+  title: text(500).optional(),
+  vid: ident(64).optional(),
+  sid: ident(64).optional(),
+  uid: ident(128).optional(),
+  sw: px.optional(),
+  vw: px.optional(),
+  vh: px.optional(),
+  // Server-side history only (ingestDirect): the client's address and user agent.
+  ip: z.string().max(64).optional(),
+  ua: z.string().max(1000).optional(),
+};
+
+/** props: flattened to dotted keys, at most 50 kept, string values cut to 500 characters. */
+export type PropValue = string | number | boolean;
+export const MAX_PROPS = 50;
+export function flattenProps(input: Record<string, unknown>): Record<string, PropValue> {
+  const out: Record<string, PropValue> = {};
+  let count = 0;
+  const walk = (value: unknown, key: string, depth: number) => {
+    if (count >= MAX_PROPS) return;
+    if (typeof value === 'string') {
+      out[key] = cleanText(value, 500);
+      count++;
+    } else if (typeof value === 'number') {
+      if (Number.isFinite(value)) {
+        out[key] = value;
+        count++;
+      }
+    } else if (typeof value === 'boolean') {
+      out[key] = value;
+      count++;
+    } else if (value && typeof value === 'object' && !Array.isArray(value) && depth < 4) {
+      for (const [k, v] of Object.entries(value)) walk(v, key ? `${key}.${cleanText(k, 100)}` : cleanText(k, 100), depth + 1);
+    } else if (Array.isArray(value) && depth < 4) {
+      value.slice(0, MAX_PROPS).forEach((v, i) => walk(v, `${key}.${i}`, depth + 1));
+    }
+  };
+  walk(input, '', 0);
+  return out;
+}
+
+const pageviewSchema = z.object({ ...common, type: z.literal('pageview'), url: httpUrl });
+
+const eventSchema = z.object({
+  ...common,
+  type: z.literal('event'),
+  name: ident(100),
+  props: z
+    .record(z.string(), z.unknown(), 'must be an object')
+    .refine((v) => !Array.isArray(v), 'must be an object')
+    .transform(flattenProps)
+    .optional(),
+  revenue: z
+    .object({
+      amount: z.number().int('must be an integer in minor units').min(-1e15).max(1e15),
+      currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+    })
+    .optional(),
+});
+
+const pointSchema = z.object({
+  x: z.number().min(0, 'must be >= 0').max(1_000_000).transform(Math.round),
+  y: z.number().min(0, 'must be >= 0').max(10_000_000).transform(Math.round),
+  kind: z.enum(['click', 'rage', 'dead']),
+  sel: text(255).optional(),
+});
+
+const heatmapSchema = z.object({
+  ...common,
+  type: z.literal('heatmap'),
+  url: httpUrl,
+  vw: px,
+  dh: px.optional(),
+  scroll: z.number().min(0).max(100).transform(Math.round).optional(),
+  points: z.array(pointSchema).min(1, 'must hold 1 to 200 points').max(200, 'must hold 1 to 200 points'),
+});
+
+const errorSchema = z.object({
+  ...common,
+  type: z.literal('error'),
+  url: httpUrl,
+  message: z.string().min(1, 'must not be empty').transform((s) => cleanText(s, 2000, true)),
+  kind: text(100).optional(),
+  stack: text(8000, true).optional(),
+  file: text(1000).optional(),
+  line: z.number().int().min(0).max(1e9).optional(),
+  col: z.number().int().min(0).max(1e9).optional(),
+  handled: z.boolean().optional(),
+});
+
+const metric = z.number().min(0, 'must be >= 0').max(1e9).optional();
+const vitalsSchema = z
+  .object({ ...common, type: z.literal('vitals'), lcp: metric, inp: metric, cls: metric, fcp: metric, ttfb: metric })
+  .refine((v) => [v.lcp, v.inp, v.cls, v.fcp, v.ttfb].some((m) => m !== undefined), {
+    message: 'must carry at least one of lcp, inp, cls, fcp, ttfb',
+    path: ['lcp'],
+  });
+
+export const TYPES = ['pageview', 'event', 'heatmap', 'error', 'vitals'] as const;
+export type EventType = (typeof TYPES)[number];
+
+const byType = {
+  pageview: pageviewSchema,
+  event: eventSchema,
+  heatmap: heatmapSchema,
+  error: errorSchema,
+  vitals: vitalsSchema,
+} as const;
+
+export type PageviewInput = z.output<typeof pageviewSchema>;
+export type EventInput = z.output<typeof eventSchema>;
+export type HeatmapInput = z.output<typeof heatmapSchema>;
+export type ErrorInput = z.output<typeof errorSchema>;
+export type VitalsInput = z.output<typeof vitalsSchema>;
+export type ValidEvent = PageviewInput | EventInput | HeatmapInput | ErrorInput | VitalsInput;
+
+export type Validation = { ok: true; event: ValidEvent } | { ok: false; error: string; reason: string };
+
+/**
+ * Validates one raw event; `reason` is a short class for metrics (`missing_site`, `invalid_field`,
+ * …) and `error` the message for the client ("url: must be an absolute http(s) URL").
+ */
+export function validateEvent(raw: unknown): Validation {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, error: 'event must be a JSON object', reason: 'not_object' };
+  }
+  const r = raw as Record<string, unknown>;
+  if (r.site === undefined || r.site === null || r.site === '') {
+    return { ok: false, error: 'site: required (the site public key)', reason: 'missing_site' };
+  }
+  if (typeof r.type !== 'string' || !(TYPES as readonly string[]).includes(r.type)) {
+    return {
+      ok: false,
+      error: r.type === undefined ? `type: required (one of ${TYPES.join(', ')})` : `type: must be one of ${TYPES.join(', ')}`,
+      reason: 'invalid_type',
+    };
+  }
+  const parsed = byType[r.type as EventType].safeParse(r);
+  if (parsed.success) return { ok: true, event: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const field = issue.path.length ? issue.path.join('.') : 'event';
+  const missing = issue.code === 'invalid_type' && (issue.message.includes('undefined') || issue.input === undefined);
+  return {
+    ok: false,
+    error: missing ? `${field}: required` : `${field}: ${issue.message}`,
+    reason: missing ? 'missing_field' : 'invalid_field',
+  };
+}
+
+/** Contract §2 time window for live beacons: [now − 72 h, now + 5 min]. */
+export const MAX_PAST_MS = 72 * 3600_000;
+export const MAX_FUTURE_MS = 5 * 60_000;

@@ -1,0 +1,115 @@
+import type pg from 'pg';
+import { shortHash } from './enrich/visitor.ts';
+import type { PreparedEvent } from './tables.ts';
+
+/** 30 minutes without an event end a session (Plausible, Umami and GA alike). */
+export const SESSION_GAP_MS = 30 * 60_000;
+
+interface State {
+  sessionId: string;
+  lastSeen: number;
+}
+
+/** The id of a session is a function of (site, visitor, its first event's time): any instance agrees. */
+export function sessionIdFor(siteId: string, visitorId: string, firstTs: number): string {
+  return shortHash(`s\u0000${siteId}\u0000${visitorId}\u0000${firstTs}`);
+}
+
+/**
+ * Next state and session id of an event at `ts` for a visitor in `state`.
+ *  - no state, or more than 30 min after last_seen: a new session starting at `ts`;
+ *  - within 30 min after (or at) last_seen: the current session, last_seen moves to `ts`;
+ *  - a late event (before last_seen): the current session when within 30 min of last_seen,
+ *    else a session of its own half-hour bucket (late data cannot reopen history consistently
+ *    across instances; a bucket id at least groups a late burst). State is left unchanged.
+ */
+export function advance(state: State | undefined, siteId: string, visitorId: string, ts: number): { sessionId: string; state: State | undefined } {
+  if (!state || ts - state.lastSeen > SESSION_GAP_MS) {
+    const sessionId = sessionIdFor(siteId, visitorId, ts);
+    return { sessionId, state: { sessionId, lastSeen: ts } };
+  }
+  if (ts >= state.lastSeen) return { sessionId: state.sessionId, state: { sessionId: state.sessionId, lastSeen: ts } };
+  if (state.lastSeen - ts <= SESSION_GAP_MS) return { sessionId: state.sessionId, state };
+  const bucket = Math.floor(ts / SESSION_GAP_MS) * SESSION_GAP_MS;
+  return { sessionId: sessionIdFor(siteId, visitorId, bucket), state };
+}
+
+/**
+ * Assigns session ids to `events` (new, deduplicated, inside the write transaction) and stores
+ * the visitors' new state. Three set-based statements whatever the batch size:
+ *  1. insert missing state rows (placeholder, in key order) — a concurrent instance's insert of
+ *     the same visitor now waits for our commit instead of racing us;
+ *  2. lock and read every state row of the batch (FOR UPDATE, key order: no deadlocks);
+ *  3. write the advanced states back (one UPDATE from unnest).
+ * Events with a client `sid` keep it and do not touch the state.
+ */
+export async function assignSessions(client: pg.ClientBase, events: readonly PreparedEvent[]): Promise<Map<PreparedEvent, string>> {
+  const out = new Map<PreparedEvent, string>();
+  const byVisitor = new Map<string, PreparedEvent[]>();
+  for (const e of events) {
+    if (e.sid) {
+      out.set(e, e.sid);
+      continue;
+    }
+    const key = `${e.siteId}\u0000${e.visitorId}`;
+    const list = byVisitor.get(key);
+    if (list) list.push(e);
+    else byVisitor.set(key, [e]);
+  }
+  if (byVisitor.size === 0) return out;
+
+  const keys = [...byVisitor.keys()].sort();
+  const sites = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
+  const visitors = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
+  await client.query({
+    text: `INSERT INTO visitor_sessions (site_id, visitor_id, session_id, last_seen)
+           SELECT s, v, '', '-infinity' FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(s, v, o)
+           ORDER BY o
+           ON CONFLICT (site_id, visitor_id) DO NOTHING`,
+    values: [sites, visitors],
+  });
+  const locked = await client.query<{ siteId: string; visitorId: string; sessionId: string; lastSeen: number | null }>({
+    text: `SELECT vs.site_id::text AS "siteId", vs.visitor_id AS "visitorId", vs.session_id AS "sessionId",
+                  CASE WHEN vs.last_seen = '-infinity' THEN NULL ELSE (extract(epoch FROM vs.last_seen) * 1000)::float8 END AS "lastSeen"
+           FROM visitor_sessions vs
+           JOIN unnest($1::bigint[], $2::text[]) AS u(s, v) ON vs.site_id = u.s AND vs.visitor_id = u.v
+           ORDER BY vs.site_id, vs.visitor_id
+           FOR UPDATE OF vs`,
+    values: [sites, visitors],
+  });
+  const current = new Map<string, State>();
+  for (const r of locked.rows) {
+    if (r.lastSeen !== null) current.set(`${r.siteId}\u0000${r.visitorId}`, { sessionId: r.sessionId, lastSeen: Math.round(r.lastSeen) });
+  }
+
+  const upSites: string[] = [];
+  const upVisitors: string[] = [];
+  const upSessions: string[] = [];
+  const upSeen: string[] = [];
+  for (const key of keys) {
+    const list = byVisitor.get(key)!.sort((a, b) => a.ts - b.ts);
+    const before = current.get(key);
+    let state = before;
+    for (const e of list) {
+      const step = advance(state, e.siteId, e.visitorId, e.ts);
+      out.set(e, step.sessionId);
+      state = step.state;
+    }
+    if (state && (state.lastSeen !== before?.lastSeen || state.sessionId !== before?.sessionId)) {
+      const first = list[0]!;
+      upSites.push(first.siteId);
+      upVisitors.push(first.visitorId);
+      upSessions.push(state.sessionId);
+      upSeen.push(new Date(state.lastSeen).toISOString());
+    }
+  }
+  if (upSites.length) {
+    await client.query({
+      text: `UPDATE visitor_sessions vs SET session_id = u.sid, last_seen = u.seen
+             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS u(s, v, sid, seen)
+             WHERE vs.site_id = u.s AND vs.visitor_id = u.v`,
+      values: [upSites, upVisitors, upSessions, upSeen],
+    });
+  }
+  return out;
+}
