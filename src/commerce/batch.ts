@@ -20,7 +20,8 @@ const writers: { [K in CommerceKind]: Writer<K> } = {
   products: writeProducts,
 };
 
-export type BatchResult = { ok: true; upserted: number } | { ok: false; errors: ItemError[] };
+/** `unidentified`: the database refused the batch without saying which item (see constraintErrors). */
+export type BatchResult = { ok: true; upserted: number } | { ok: false; errors: ItemError[]; unidentified?: boolean };
 
 /** Rolls back the transaction when the writer reports per-item errors. */
 class ItemErrors extends Error {
@@ -40,13 +41,13 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
  * a 500. PostgreSQL names the constraint, not the row; the item is named when the detail shows
  * its key.
  */
-export function constraintErrors(error: unknown, ids: string[]): ItemError[] | undefined {
+export function constraintErrors(error: unknown, ids: string[]): { errors: ItemError[]; unidentified: boolean } | undefined {
   const e = error as { code?: string; constraint?: string; detail?: string; message?: string };
   if (!e?.code || !/^23/.test(e.code)) return undefined;
   const message = (e.constraint && CONSTRAINT_MESSAGES[e.constraint]) ?? `rejected by the database: ${e.message ?? e.code}`;
   const keyMatch = /\(site_id, (?:id|order_id)\)=\(\d+, (.*)\)/.exec(e.detail ?? '');
   const index = keyMatch ? ids.indexOf(keyMatch[1]!) : -1;
-  return [{ index: Math.max(index, 0), error: index >= 0 ? message : `${message} (item not identified)` }];
+  return { errors: [{ index: Math.max(index, 0), error: message }], unidentified: index < 0 };
 }
 
 /** Writes already-validated items in one transaction; per-item errors roll it back. */
@@ -62,7 +63,7 @@ export async function writeBatch<K extends CommerceKind>(pool: pg.Pool, siteId: 
   } catch (error) {
     if (error instanceof ItemErrors) return { ok: false, errors: error.errors };
     const mapped = constraintErrors(error, items.map((i) => (i as { id: string }).id));
-    if (mapped) return { ok: false, errors: mapped };
+    if (mapped) return { ok: false, ...mapped };
     throw error;
   }
 }

@@ -1,0 +1,59 @@
+/**
+ * Import progress on stderr: on a terminal a redrawn bar with rows/s and ETA (from the share of
+ * the file's bytes read); otherwise a plain line every few seconds, for logs.
+ */
+export interface Progress {
+  bytes(n: number): void;
+  rows(loaded: number, rejected: number): void;
+  done(): void;
+}
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, '0');
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+export function createProgress(label: string, totalBytes: number, stream: NodeJS.WriteStream = process.stderr, intervalMs?: number): Progress {
+  const tty = Boolean(stream.isTTY);
+  const every = intervalMs ?? (tty ? 100 : 5000);
+  const start = performance.now();
+  let read = 0;
+  let loaded = 0;
+  let rejected = 0;
+  let last = 0;
+  const render = (final: boolean) => {
+    const now = performance.now();
+    if (!final && now - last < every) return;
+    last = now;
+    const seconds = (now - start) / 1000;
+    const rate = seconds > 0 ? loaded / seconds : 0;
+    const share = totalBytes > 0 ? Math.min(1, read / totalBytes) : 1;
+    const eta = share > 0 ? (seconds / share) * (1 - share) : Number.NaN;
+    const stats = `${loaded.toLocaleString('en-US')} rows${rejected ? `, ${rejected} rejected` : ''} · ${Math.round(rate).toLocaleString('en-US')} rows/s`;
+    if (tty) {
+      const width = 24;
+      const filled = Math.round(share * width);
+      stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${stats} · ETA ${final ? '00:00' : duration(eta)}\x1b[K${final ? '\n' : ''}`);
+    } else {
+      stream.write(`${label}: ${(share * 100).toFixed(1)}% ${stats} · elapsed ${duration(seconds)}${final ? '' : ` · ETA ${duration(eta)}`}\n`);
+    }
+  };
+  return {
+    bytes(n) {
+      read = n;
+      render(false);
+    },
+    rows(l, r) {
+      loaded = l;
+      rejected = r;
+      render(false);
+    },
+    done() {
+      render(true);
+    },
+  };
+}
