@@ -1,0 +1,55 @@
+import { runProductTrafficRollup } from '../reports/products-traffic-rollup.ts';
+import { runRevenueRollup } from '../reports/revenue-rollup.ts';
+import type { JobContext, JobDefinition, JobResult } from './types.ts';
+
+/**
+ * Commerce rollups (sql/040): first the raw-table part (product views, add-to-carts, visitor
+ * first touch; it may queue revenue slots to re-attribute), then the commerce-table part
+ * (revenue, customers, product sales). Each part is one transaction per batch, so an
+ * interrupted run leaves the rollups as they were and the next run redoes the work.
+ * The interval is a quarter of FRESHNESS_SECONDS (like the traffic rollup) so that a write is
+ * in the reports within it even after one failed, retried run.
+ */
+export async function runCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'>): Promise<JobResult> {
+  let trafficRows = 0;
+  let batches = 0;
+  for (;;) {
+    const part = await runProductTrafficRollup(ctx.pool);
+    trafficRows += part.rows;
+    batches += 1;
+    // Caught up (or another instance is on it) → stop; a backfill loops over bounded batches.
+    if (part.skipped || part.to <= part.from || ctx.signal.aborted) break;
+    const { rows } = await ctx.pool.query<{ hi: number }>(`SELECT last_value AS "hi" FROM tally_ingest_seq`);
+    if (part.to >= rows[0]!.hi) break;
+  }
+  const revenue = await runRevenueRollup(ctx.pool);
+  return {
+    rows: trafficRows + revenue.changedOrders + revenue.changedRefunds,
+    detail: { trafficRows, trafficBatches: batches, ...revenue },
+  };
+}
+
+export function commerceRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'commerce-rollups',
+    description: 'Incremental revenue, customer and product rollups from orders, refunds, items and raw product views/add-to-carts',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: (ctx) => runCommerceRollups(ctx),
+  };
+}
+
+/** Full rebuild: empties the commerce rollups and their watermarks, then runs them from scratch. */
+export async function rebuildCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'>): Promise<JobResult> {
+  await ctx.pool.query(`TRUNCATE commerce_revenue_slots, commerce_customer_slots, commerce_customer_first,
+    commerce_product_sales_slots, commerce_product_sales_days, commerce_product_traffic_slots,
+    commerce_product_traffic_days, commerce_visitor_first_touch, commerce_dirty_slots,
+    commerce_order_state, commerce_refund_state, commerce_rollup_watermarks`);
+  return runCommerceRollups(ctx);
+}
+
+export const commerceRollupsRebuildJob: JobDefinition = {
+  name: 'commerce-rollups-rebuild',
+  description: 'Rebuilds every commerce rollup from the commerce and raw tables (manual: tally jobs run commerce-rollups-rebuild)',
+  intervalSeconds: 0, // manual only (registry.ts)
+  run: (ctx) => rebuildCommerceRollups(ctx),
+};

@@ -1,0 +1,20 @@
+import type { Config } from '../config.ts';
+import { trafficRebuildJob, trafficRollupJob } from './rollups.ts';
+import type { JobDefinition } from './types.ts';
+
+// TODO(helper A): import { partitionJob } from './partitions.ts'; retentionJob ('./retention.ts'),
+//   saltJob ('./salts.ts'), dedupCleanupJob — add them to the list below once those files exist.
+// TODO(helper C2): commerce rollups from './commerce-rollups.ts'.
+
+/**
+ * Every scheduled job of the service, in one list. intervalSeconds 0 = manual only
+ * (`tally jobs run NAME`). The traffic rollup runs at a quarter of FRESHNESS_SECONDS (≤ 15 s)
+ * so a beacon shows in reports well within the freshness bound even after a retry.
+ */
+export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefinition[] {
+  const freshness = Math.max(1, Math.min(15, Math.floor(config.FRESHNESS_SECONDS / 4)));
+  return [
+    { ...trafficRollupJob, intervalSeconds: freshness },
+    trafficRebuildJob,
+  ];
+}

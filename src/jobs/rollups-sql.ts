@@ -1,0 +1,153 @@
+/**
+ * SQL of one traffic-rollup increment (src/jobs/rollups.ts runs them in order, in ONE
+ * transaction together with the watermark update, so an interrupted run leaves nothing behind).
+ * Builders return `{text, values}`; temp tables live until COMMIT/ROLLBACK.
+ */
+
+export interface Sql {
+  text: string;
+  values: unknown[];
+}
+
+/** Dimension numbers stored in traffic_rollups.dim / rollup_visitors.dim (sql/030). */
+export const DIMS = {
+  total: 0,
+  page: 1,
+  referrer: 2,
+  channel: 3,
+  utm_source: 4,
+  utm_medium: 5,
+  utm_campaign: 6,
+  country: 7,
+  browser: 8,
+  os: 9,
+  device: 10,
+} as const;
+
+/** `(dim, key)` pairs of a pageview (alias p) or a session (entry attributes); '' = none. */
+function dimValues(a: string, page: string): string {
+  return `(VALUES (0::smallint, ''::text), (1, ${a}.${page}), (2, coalesce(${a}.ref_domain, '')), (3, coalesce(${a}.channel, '')),
+    (4, coalesce(${a}.utm_source, '')), (5, coalesce(${a}.utm_medium, '')), (6, coalesce(${a}.utm_campaign, '')),
+    (7, coalesce(${a}.country, '')), (8, coalesce(${a}.browser, '')), (9, coalesce(${a}.os, '')), (10, coalesce(${a}.device, '')))`;
+}
+
+/** Hour bucket (UTC) and local-day bucket (site time zone) of a timestamptz expression. */
+const bucketOf = (ts: string) =>
+  `CASE g.grain WHEN 'h' THEN date_trunc('hour', ${ts}, 'UTC') ELSE date_trunc('day', ${ts}, st.timezone) END`;
+const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1))) AS g(grain)`;
+
+/**
+ * The new pageviews (lo, hi]. A referrer on the site's own host is internal navigation, not a
+ * source: stored as none. The BRIN index on ingest_seq keeps this a range scan.
+ */
+export function selectNewPageviews(lo: number, hi: number): Sql {
+  return {
+    text: `CREATE TEMP TABLE new_pv ON COMMIT DROP AS
+      SELECT p.site_id, p.occurred_at, p.ingest_seq, p.visitor_id, hashtextextended(p.visitor_id, 0) AS visitor_key,
+             p.session_id, p.path, CASE WHEN p.ref_domain = p.host THEN NULL ELSE p.ref_domain END AS ref_domain,
+             p.channel, p.utm_source, p.utm_medium, p.utm_campaign, p.country, p.browser, p.os, p.device
+      FROM pageviews p
+      WHERE p.ingest_seq > $1::bigint AND p.ingest_seq <= $2::bigint`,
+    values: [lo, hi],
+  };
+}
+
+export function addPageviewCounts(): Sql {
+  return {
+    text: `INSERT INTO traffic_rollups (site_id, grain, bucket, dim, key, pageviews)
+      SELECT p.site_id, g.grain, ${bucketOf('p.occurred_at')}, d.dim, d.key, count(*)
+      FROM new_pv p JOIN sites st ON st.id = p.site_id CROSS JOIN ${GRAINS}
+      CROSS JOIN LATERAL ${dimValues('p', 'path')} AS d(dim, key)
+      GROUP BY 1, 2, 3, 4, 5
+      ON CONFLICT (site_id, grain, dim, bucket, key)
+      DO UPDATE SET pageviews = traffic_rollups.pageviews + EXCLUDED.pageviews`,
+    values: [],
+  };
+}
+
+export function addVisitorSets(): Sql {
+  return {
+    text: `INSERT INTO rollup_visitors (site_id, grain, dim, bucket, key, visitor_key)
+      SELECT DISTINCT p.site_id, g.grain, d.dim, ${bucketOf('p.occurred_at')}, d.key, p.visitor_key
+      FROM new_pv p JOIN sites st ON st.id = p.site_id CROSS JOIN ${GRAINS}
+      CROSS JOIN LATERAL ${dimValues('p', 'path')} AS d(dim, key)
+      ON CONFLICT DO NOTHING`,
+    values: [],
+  };
+}
+
+const SESSION_COLS = `site_id, session_id, visitor_id, visitor_key, started_at, ended_at, pageviews, entry_path, exit_path,
+  ref_domain, channel, utm_source, utm_medium, utm_campaign, country, device, browser, os`;
+
+/**
+ * Sessions touched by the new rows: their old state (to subtract its contribution), then the
+ * merged state (upsert). Entry = earliest row (ties: lowest ingest_seq), exit = latest (ties:
+ * highest); rows already folded in all have lower sequence numbers than new ones, hence the
+ * strict `<` for entry and `>=` for exit.
+ */
+export function snapshotOldSessions(): Sql {
+  return {
+    text: `CREATE TEMP TABLE old_s ON COMMIT DROP AS
+      SELECT s.* FROM sessions s
+      WHERE (s.site_id, s.session_id) IN (SELECT DISTINCT site_id, session_id FROM new_pv)`,
+    values: [],
+  };
+}
+
+export function upsertSessions(): Sql {
+  const entry = ['visitor_id', 'visitor_key', 'entry_path', 'ref_domain', 'channel', 'utm_source', 'utm_medium', 'utm_campaign', 'country', 'device', 'browser', 'os'];
+  return {
+    text: `CREATE TEMP TABLE new_s ON COMMIT DROP AS
+      WITH agg AS (
+        SELECT site_id, session_id, min(occurred_at) AS started_at, max(occurred_at) AS ended_at, count(*)::int AS pageviews
+        FROM new_pv GROUP BY site_id, session_id
+      ), first AS (
+        SELECT DISTINCT ON (site_id, session_id) site_id, session_id, visitor_id, visitor_key, path AS entry_path,
+          ref_domain, channel, utm_source, utm_medium, utm_campaign, country, device, browser, os
+        FROM new_pv ORDER BY site_id, session_id, occurred_at, ingest_seq
+      ), last AS (
+        SELECT DISTINCT ON (site_id, session_id) site_id, session_id, path AS exit_path
+        FROM new_pv ORDER BY site_id, session_id, occurred_at DESC, ingest_seq DESC
+      ), up AS (
+        INSERT INTO sessions (${SESSION_COLS})
+        SELECT a.site_id, a.session_id, f.visitor_id, f.visitor_key, a.started_at, a.ended_at, a.pageviews, f.entry_path, l.exit_path,
+          f.ref_domain, f.channel, f.utm_source, f.utm_medium, f.utm_campaign, f.country, f.device, f.browser, f.os
+        FROM agg a JOIN first f USING (site_id, session_id) JOIN last l USING (site_id, session_id)
+        ON CONFLICT (site_id, session_id) DO UPDATE SET
+          ${entry.map((c) => `${c} = CASE WHEN EXCLUDED.started_at < sessions.started_at THEN EXCLUDED.${c} ELSE sessions.${c} END`).join(',\n          ')},
+          exit_path = CASE WHEN EXCLUDED.ended_at >= sessions.ended_at THEN EXCLUDED.exit_path ELSE sessions.exit_path END,
+          started_at = least(sessions.started_at, EXCLUDED.started_at),
+          ended_at = greatest(sessions.ended_at, EXCLUDED.ended_at),
+          pageviews = sessions.pageviews + EXCLUDED.pageviews
+        RETURNING ${SESSION_COLS}
+      )
+      SELECT * FROM up`,
+    values: [],
+  };
+}
+
+/**
+ * visits / bounces / duration by the session's start bucket and entry attributes: + the merged
+ * state, − the state before (a late earlier pageview can move a session to another bucket or
+ * turn a bounce into a visit of two pages).
+ */
+export function applySessionDeltas(): Sql {
+  return {
+    text: `INSERT INTO traffic_rollups (site_id, grain, bucket, dim, key, visits, bounces, duration_seconds)
+      SELECT s.site_id, g.grain, ${bucketOf('s.started_at')}, d.dim, d.key,
+        sum(s.sign), sum(s.sign * (s.pageviews = 1)::int), sum(s.sign * s.duration)
+      FROM (
+        SELECT n.*, 1 AS sign, floor(extract(epoch FROM n.ended_at - n.started_at))::bigint AS duration FROM new_s n
+        UNION ALL
+        SELECT o.*, -1, floor(extract(epoch FROM o.ended_at - o.started_at))::bigint FROM old_s o
+      ) s JOIN sites st ON st.id = s.site_id CROSS JOIN ${GRAINS}
+      CROSS JOIN LATERAL ${dimValues('s', 'entry_path')} AS d(dim, key)
+      GROUP BY 1, 2, 3, 4, 5
+      HAVING sum(s.sign) <> 0 OR sum(s.sign * (s.pageviews = 1)::int) <> 0 OR sum(s.sign * s.duration) <> 0
+      ON CONFLICT (site_id, grain, dim, bucket, key) DO UPDATE SET
+        visits = traffic_rollups.visits + EXCLUDED.visits,
+        bounces = traffic_rollups.bounces + EXCLUDED.bounces,
+        duration_seconds = traffic_rollups.duration_seconds + EXCLUDED.duration_seconds`,
+    values: [],
+  };
+}

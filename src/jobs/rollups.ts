@@ -1,0 +1,119 @@
+import type pg from 'pg';
+import type { JobDefinition, JobResult } from './types.ts';
+import {
+  addPageviewCounts, addVisitorSets, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
+} from './rollups-sql.ts';
+import { safeUpperBound } from './rollups-watermark.ts';
+
+export interface RollupOptions {
+  signal?: AbortSignal;
+  /** Sequence numbers per transaction (the sequence is shared by all raw tables). */
+  batchSpan?: number;
+  lockTimeoutMs?: number;
+  /** Tests: throw after this many statements of an increment, to prove the rollback. */
+  failAfterStep?: number;
+}
+
+export interface RollupOutcome {
+  rows: number;
+  batches: number;
+  watermark: number;
+}
+
+const DEFAULT_SPAN = 250_000;
+
+/**
+ * Folds pageviews above the watermark into sessions, traffic_rollups and rollup_visitors.
+ * Each batch (lo, hi] is ONE transaction that also moves the watermark to hi, and the watermark
+ * row is locked FOR UPDATE first, so concurrent runs serialise and a run killed halfway leaves
+ * the counters exactly as before it (run again → counted once). hi never passes the safe upper
+ * bound (see rollups-watermark.ts), so a late-committing writer's rows are picked up next time.
+ */
+export async function runTrafficRollup(pool: pg.Pool, options: RollupOptions = {}): Promise<RollupOutcome> {
+  const safeHi = await safeUpperBound(pool, options.lockTimeoutMs);
+  const span = options.batchSpan ?? DEFAULT_SPAN;
+  let rows = 0;
+  let batches = 0;
+  let watermark = 0;
+  for (;;) {
+    if (options.signal?.aborted) break;
+    const step = await rollupBatch(pool, safeHi, span, options.failAfterStep);
+    watermark = step.hi;
+    rows += step.rows;
+    if (step.hi === step.lo) break;
+    batches += 1;
+    if (step.hi >= safeHi) break;
+  }
+  return { rows, batches, watermark };
+}
+
+async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, failAfterStep?: number) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows: wm } = await client.query<{ seq: number }>(
+      `SELECT seq FROM rollup_watermarks WHERE name = 'traffic' FOR UPDATE`,
+    );
+    const lo = wm[0]?.seq ?? 0;
+    const hi = Math.min(safeHi, lo + span);
+    if (hi <= lo) {
+      await client.query('COMMIT');
+      return { lo, hi: lo, rows: 0 };
+    }
+    const steps: Sql[] = [
+      selectNewPageviews(lo, hi), addPageviewCounts(), addVisitorSets(), snapshotOldSessions(), upsertSessions(), applySessionDeltas(),
+    ];
+    let rows = 0;
+    for (const [i, sql] of steps.entries()) {
+      if (failAfterStep !== undefined && i >= failAfterStep) throw new Error(`rollup interrupted after step ${i} (test)`);
+      const result = await client.query(sql);
+      if (i === 0) rows = result.rowCount ?? 0;
+    }
+    await client.query(`UPDATE rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'traffic'`, [hi]);
+    await client.query('COMMIT');
+    return { lo, hi, rows };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Drops every traffic rollup and rebuilds from the raw rows (e.g. after a site changed zone). */
+export async function rebuildTrafficRollups(pool: pg.Pool, options: RollupOptions = {}): Promise<RollupOutcome> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT seq FROM rollup_watermarks WHERE name = 'traffic' FOR UPDATE`);
+    await client.query('TRUNCATE traffic_rollups, rollup_visitors, sessions');
+    await client.query(`UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = 'traffic'`);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return runTrafficRollup(pool, { batchSpan: 1_000_000, ...options });
+}
+
+function outcome(o: RollupOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark } };
+}
+
+/** Sessions and traffic rollups; runs often enough to meet FRESHNESS_SECONDS. */
+export const trafficRollupJob: JobDefinition = {
+  name: 'rollups',
+  description: 'Fold new pageviews into sessions, hourly/daily traffic rollups and visitor sets',
+  intervalSeconds: 15,
+  run: async (ctx) => outcome(await runTrafficRollup(ctx.pool, { signal: ctx.signal })),
+};
+
+/** Not scheduled (interval 0): `tally jobs run rollups-rebuild`. */
+export const trafficRebuildJob: JobDefinition = {
+  name: 'rollups-rebuild',
+  description: 'Rebuild sessions and traffic rollups from the raw pageviews (manual)',
+  intervalSeconds: 0,
+  run: async (ctx) => outcome(await rebuildTrafficRollups(ctx.pool, { signal: ctx.signal })),
+};

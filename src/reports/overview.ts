@@ -1,0 +1,128 @@
+import type pg from 'pg';
+import { DIMS } from '../jobs/rollups-sql.ts';
+import type { Site } from '../sites/sites.ts';
+import { bucketArrays, type ReportRange } from './params.ts';
+
+/**
+ * The overview report (contract §4), read from traffic_rollups and rollup_visitors only — never
+ * from the raw partitions. Grain: the site's local-day rollups when the request is in the site's
+ * own zone at day/week/month interval (fewest rows); otherwise UTC-hour rollups regrouped into
+ * the requested zone's buckets. Hour rollups line up with local days in every zone whose offset
+ * is a whole number of hours; for others (e.g. Asia/Kolkata, +05:30) requested in a zone that is
+ * not the site's, boundaries fall on the UTC hour that starts within the local day (documented).
+ */
+
+export interface TopRow {
+  key: string;
+  visitors: number;
+  pageviews: number;
+}
+
+export const TOP_LISTS = {
+  pages: DIMS.page,
+  referrers: DIMS.referrer,
+  channels: DIMS.channel,
+  utm_sources: DIMS.utm_source,
+  utm_mediums: DIMS.utm_medium,
+  utm_campaigns: DIMS.utm_campaign,
+  countries: DIMS.country,
+  browsers: DIMS.browser,
+  os: DIMS.os,
+  devices: DIMS.device,
+} as const;
+export type TopListName = keyof typeof TOP_LISTS;
+
+export interface Overview {
+  totals: { visitors: number; visits: number; pageviews: number; bounce_rate: number; avg_visit_seconds: number };
+  series: { t: string; visitors: number; visits: number; pageviews: number }[];
+  top: Record<TopListName, TopRow[]>;
+}
+
+export function grainFor(site: Pick<Site, 'timezone'>, range: Pick<ReportRange, 'tz' | 'interval'>): 'h' | 'd' {
+  return range.tz === site.timezone && range.interval !== 'hour' ? 'd' : 'h';
+}
+
+const WHERE = `site_id = $1::bigint AND grain = $2::char(1) AND bucket >= $3::timestamptz AND bucket < $4::timestamptz`;
+
+export function totalsQuery(siteId: string, grain: string, range: ReportRange) {
+  return {
+    text: `SELECT coalesce(sum(pageviews), 0) AS "pageviews", coalesce(sum(visits), 0) AS "visits",
+        coalesce(sum(bounces), 0) AS "bounces", coalesce(sum(duration_seconds), 0) AS "durationSeconds"
+      FROM traffic_rollups WHERE ${WHERE} AND dim = 0`,
+    values: [siteId, grain, range.start, range.end],
+  };
+}
+
+export function totalVisitorsQuery(siteId: string, grain: string, range: ReportRange) {
+  return {
+    text: `SELECT count(DISTINCT visitor_key) AS "visitors" FROM rollup_visitors WHERE ${WHERE} AND dim = 0`,
+    values: [siteId, grain, range.start, range.end],
+  };
+}
+
+const BUCKETS = `unnest($5::timestamptz[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS b(start, stop, t, i)`;
+const JOIN_ON = `r.site_id = $1::bigint AND r.grain = $2::char(1) AND r.dim = 0 AND r.bucket >= b.start AND r.bucket < b.stop
+  AND r.bucket >= $3::timestamptz AND r.bucket < $4::timestamptz`;
+
+export function seriesQuery(siteId: string, grain: string, range: ReportRange) {
+  return {
+    text: `SELECT b.t, coalesce(sum(r.pageviews), 0) AS "pageviews", coalesce(sum(r.visits), 0) AS "visits"
+      FROM ${BUCKETS} LEFT JOIN traffic_rollups r ON ${JOIN_ON}
+      GROUP BY b.i, b.t ORDER BY b.i`,
+    values: [siteId, grain, range.start, range.end, ...bucketArrays(range.buckets)],
+  };
+}
+
+export function seriesVisitorsQuery(siteId: string, grain: string, range: ReportRange) {
+  return {
+    text: `SELECT b.t, count(DISTINCT r.visitor_key) AS "visitors"
+      FROM ${BUCKETS} LEFT JOIN rollup_visitors r ON ${JOIN_ON}
+      GROUP BY b.i, b.t ORDER BY b.i`,
+    values: [siteId, grain, range.start, range.end, ...bucketArrays(range.buckets)],
+  };
+}
+
+/** Top keys of one dimension by exact unique visitors, then pageviews, then key. '' (none) is left out. */
+export function topQuery(siteId: string, grain: string, range: ReportRange, dim: number, limit: number) {
+  return {
+    text: `WITH vis AS (
+        SELECT key, count(DISTINCT visitor_key) AS visitors FROM rollup_visitors
+        WHERE ${WHERE} AND dim = $5::smallint AND key <> '' GROUP BY key
+      ), pv AS (
+        SELECT key, sum(pageviews) AS pageviews FROM traffic_rollups
+        WHERE ${WHERE} AND dim = $5::smallint AND key <> '' GROUP BY key
+      )
+      SELECT vis.key, vis.visitors, pv.pageviews FROM vis JOIN pv USING (key)
+      ORDER BY vis.visitors DESC, pv.pageviews DESC, vis.key LIMIT $6::int`,
+    values: [siteId, grain, range.start, range.end, dim, limit],
+  };
+}
+
+/** Runs the pieces concurrently on the pool (separate connections: two cores, many small scans). */
+export async function overviewReport(pool: pg.Pool, site: Site, range: ReportRange, limit: number): Promise<Overview> {
+  const grain = grainFor(site, range);
+  const names = Object.keys(TOP_LISTS) as TopListName[];
+  const [totals, visitors, series, seriesVisitors, ...tops] = await Promise.all([
+    pool.query<{ pageviews: number; visits: number; bounces: number; durationSeconds: number }>(totalsQuery(site.id, grain, range)),
+    pool.query<{ visitors: number }>(totalVisitorsQuery(site.id, grain, range)),
+    pool.query<{ t: string; pageviews: number; visits: number }>(seriesQuery(site.id, grain, range)),
+    pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, grain, range)),
+    ...names.map((name) => pool.query<TopRow>(topQuery(site.id, grain, range, TOP_LISTS[name], limit))),
+  ]);
+  const t = totals.rows[0]!;
+  const top = {} as Record<TopListName, TopRow[]>;
+  names.forEach((name, i) => {
+    top[name] = tops[i]!.rows;
+  });
+  return {
+    totals: {
+      visitors: visitors.rows[0]!.visitors,
+      visits: t.visits,
+      pageviews: t.pageviews,
+      bounce_rate: t.visits ? Math.round((t.bounces / t.visits) * 10_000) / 10_000 : 0,
+      avg_visit_seconds: t.visits ? Math.round(t.durationSeconds / t.visits) : 0,
+    },
+    series: series.rows.map((row, i) => ({ t: row.t, visitors: seriesVisitors.rows[i]!.visitors, visits: row.visits, pageviews: row.pageviews })),
+    top,
+  };
+}
