@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
+import { chromiumPath, SKIP_NOTICE } from './browser/chromium.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -23,6 +24,8 @@ export const TEMPLATE_DB = 'tally_template';
  * graphile-worker does), so files run in parallel on databases of their own.
  */
 export default async function setup(project: TestProject) {
+  // Never a silent skip: one line when the browser tests (test/browser) cannot run here.
+  if (!chromiumPath) process.stdout.write(`${SKIP_NOTICE}\n`);
   let embedded: EmbeddedServer | undefined;
   let dataDir = '';
   let adminUrl: string;

@@ -1,0 +1,246 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSite } from '../../src/sites/sites.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { CHROMIUM_ARGS, chromiumPath, DESKTOP_UA } from './chromium.ts';
+import { startFixtureShop, type FixtureShop } from './fixture-shop.ts';
+
+/**
+ * The tracker end to end: headless Chromium visits a fixture shop (its own origin) that loads
+ * /t.js from a real Tally on a real PostgreSQL; every case asserts the rows that arrive.
+ */
+describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
+  let db: TestDatabase;
+  let tally: RunningServer;
+  let shop: FixtureShop;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tally = await startTestServer(db.url);
+    shop = await startFixtureShop(tally.url);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await shop?.close();
+    await tally?.close();
+    await db?.drop();
+  });
+
+  /** A site of its own per case, allowing the shop's origin. */
+  async function newSite() {
+    const site = await createSite(db.pool, { name: 'Fixture shop', domain: '127.0.0.1', allowedOrigins: [shop.url] });
+    return { ...site, base: `${shop.url}/s/${site.publicKey}` };
+  }
+
+  async function newPage(init?: () => void): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ userAgent: DESKTOP_UA, viewport: { width: 1280, height: 720 } });
+    if (init) await context.addInitScript(init);
+    const page = await context.newPage();
+    page.on('pageerror', () => undefined); // the fixture throws on purpose
+    return { context, page };
+  }
+
+  /** Polls PostgreSQL until `done(rows)` holds (rows arrive asynchronously after the beacon). */
+  async function rowsWhen<T extends Record<string, unknown>>(
+    text: string,
+    values: unknown[],
+    done: (rows: T[]) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<T[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await db.pool.query<T>({ text, values });
+      if (done(rows)) return rows;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for rows of: ${text}\nlast: ${JSON.stringify(rows, null, 1)}`);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+
+  const pageviews = (siteId: string, n: number) =>
+    rowsWhen<{ path: string; url: string; referrer: string | null; title: string; utm_source: string | null; utm_medium: string | null; viewport_w: number; screen_w: number; user_id: string | null }>(
+      `SELECT path, url, referrer, title, utm_source, utm_medium, viewport_w, screen_w, user_id FROM pageviews WHERE site_id = $1::bigint ORDER BY occurred_at, ingest_seq`,
+      [siteId],
+      (r) => r.length >= n,
+    );
+
+  it('counts the first pageview with referrer, title, UTM parameters and viewport', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/1?utm_source=newsletter&utm_medium=email`, { referer: 'https://www.google.com/search?q=shop' });
+    const rows = await pageviews(site.id, 1);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      path: `/s/${site.publicKey}/products/1`,
+      url: `${site.base}/products/1?utm_source=newsletter&utm_medium=email`,
+      title: 'Product 1',
+      utm_source: 'newsletter',
+      utm_medium: 'email',
+      viewport_w: 1280,
+    });
+    expect(rows[0]!.referrer).toMatch(/^https:\/\/www\.google\.com\//);
+    await context.close();
+  });
+
+  it('counts SPA navigations once per path, with the previous page as referrer, and the back button', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/app/`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#to-cart');
+    await page.click('#to-checkout');
+    // same path, new query: not a new pageview
+    await page.evaluate(() => history.replaceState({}, '', `${location.pathname}?step=2`));
+    await page.goBack(); // popstate back to /app/cart (from the replaced entry)
+    const rows = await pageviews(site.id, 4);
+    const p = `/s/${site.publicKey}/app`;
+    expect(rows.map((r) => r.path)).toEqual([`${p}/`, `${p}/cart`, `${p}/checkout`, `${p}/cart`]);
+    expect(rows[1]!.referrer).toBe(`${site.base}/app/`);
+    expect(rows[2]!.referrer).toBe(`${site.base}/app/cart`);
+    expect(rows[3]!.referrer).toBe(`${site.base}/app/checkout`);
+    await new Promise((r) => setTimeout(r, 2500)); // nothing more comes
+    expect(await pageviews(site.id, 4)).toHaveLength(4);
+    await context.close();
+  });
+
+  it('stores custom events, revenue, data-attribute clicks and calls queued before load (identify)', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/7?customer=c-42`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#add');
+    await page.click('#buy');
+    const rows = await rowsWhen<{ name: string; props: Record<string, unknown> | null; revenue_amount: number | null; revenue_currency: string | null; user_id: string | null; path: string }>(
+      `SELECT name, props, revenue_amount, revenue_currency, user_id, path FROM events WHERE site_id = $1::bigint ORDER BY occurred_at, ingest_seq`,
+      [site.id],
+      (r) => r.length >= 3,
+    );
+    expect(rows).toEqual([
+      { name: 'queued_before_load', props: { from: 'stub' }, revenue_amount: null, revenue_currency: null, user_id: 'c-42', path: `/s/${site.publicKey}/products/7` },
+      { name: 'add_to_cart', props: { product: 'p-7', price: '1999' }, revenue_amount: null, revenue_currency: null, user_id: 'c-42', path: `/s/${site.publicKey}/products/7` },
+      { name: 'purchase', props: { order: 'o-7' }, revenue_amount: 4999, revenue_currency: 'EUR', user_id: 'c-42', path: `/s/${site.publicKey}/products/7` },
+    ]);
+    const [pv] = await pageviews(site.id, 1);
+    expect(pv!.user_id).toBe('c-42');
+    await context.close();
+  });
+
+  it('records heatmap clicks with selectors, rage clicks and the scroll depth when the page is left', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/3`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#add .label');
+    for (let i = 0; i < 3; i++) await page.mouse.click(600, 400, { delay: 10 }); // rage on the filler
+    await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await page.waitForTimeout(200);
+    await page.goto('about:blank');
+    const rows = await rowsWhen<{ x: number; y: number; kind: string; selector: string | null; viewport_w: number; doc_height: number; scroll_depth: number | null; path: string }>(
+      `SELECT x, y, kind, selector, viewport_w, doc_height, scroll_depth, path FROM heatmap_points WHERE site_id = $1::bigint ORDER BY occurred_at, ingest_seq, x`,
+      [site.id],
+      (r) => r.filter((p) => p.kind !== 'scroll').length >= 4 && r.some((p) => p.scroll_depth === 100),
+    );
+    const clicks = rows.filter((p) => p.kind !== 'scroll');
+    expect(clicks.map((p) => p.kind)).toEqual(['click', 'click', 'click', 'rage']);
+    expect(clicks[0]!.selector).toBe('#add>span.label');
+    expect(clicks[1]!.selector).toBe('#product>div.filler');
+    expect(clicks.slice(1).every((p) => p.x === 600 && p.y === 400)).toBe(true);
+    expect(rows.every((p) => p.viewport_w === 1280 && p.doc_height > 3000 && p.path === `/s/${site.publicKey}/products/3`)).toBe(true);
+    expect(Math.max(...rows.map((p) => p.scroll_depth ?? 0))).toBe(100);
+    await context.close();
+  });
+
+  it('captures an uncaught error and a rejected promise, and a loop of errors cannot flood', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/4`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#throw');
+    await page.click('#reject');
+    await page.click('#loop'); // 100 identical RangeErrors
+    await page.waitForTimeout(300);
+    const rows = await rowsWhen<{ kind: string; message: string; stack: string | null; file: string | null; line: number | null; col: number | null; handled: boolean | null }>(
+      `SELECT kind, message, stack, file, line, col, handled FROM errors WHERE site_id = $1::bigint ORDER BY occurred_at, ingest_seq`,
+      [site.id],
+      (r) => r.length >= 7,
+    );
+    const typeError = rows.find((r) => r.kind === 'TypeError')!;
+    expect(typeError.message).toMatch(/boom|undefined/);
+    expect(typeError.file).toBe(`${site.base}/products/4`);
+    expect(typeError.line).toBeGreaterThan(0);
+    expect(typeError.col).toBeGreaterThan(0);
+    expect(typeError.handled).toBe(false);
+    const rejected = rows.find((r) => r.message === 'payment declined')!;
+    expect(rejected.kind).toBe('Error');
+    expect(rejected.stack).toContain('payment declined');
+    expect(rejected.file).toBe(`${site.base}/products/4`);
+    await page.waitForTimeout(2500);
+    const { rows: loop } = await db.pool.query({ text: `SELECT 1 FROM errors WHERE site_id = $1::bigint AND kind = 'RangeError'`, values: [site.id] });
+    expect(loop).toHaveLength(5); // the token bucket's burst, not 100
+    await context.close();
+  });
+
+  it('delivers events of a page left before the 2 s batch timer (sendBeacon), on navigation and on close', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/5`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#leave'); // tracks leave_click, then navigates to product 2 at once
+    await page.waitForURL(/products\/2$/);
+    await page.evaluate(() => (window as unknown as { tally: { track(n: string): void } }).tally.track('before_close'));
+    await page.close({ runBeforeUnload: true });
+    const rows = await rowsWhen<{ name: string; path: string }>(
+      `SELECT name, path FROM events WHERE site_id = $1::bigint ORDER BY occurred_at`,
+      [site.id],
+      (r) => r.length >= 2,
+    );
+    expect(rows).toEqual([
+      { name: 'leave_click', path: `/s/${site.publicKey}/products/5` },
+      { name: 'before_close', path: `/s/${site.publicKey}/products/2` },
+    ]);
+    expect((await pageviews(site.id, 2)).map((r) => r.path)).toEqual([`/s/${site.publicKey}/products/5`, `/s/${site.publicKey}/products/2`]);
+    await context.close();
+  });
+
+  it('counts a back/forward-cache restore as a pageview', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/products/8`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.goto(`${site.base}/products/9`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.goBack();
+    const rows = await pageviews(site.id, 3);
+    expect(rows.map((r) => r.path.split('/').pop())).toEqual(['8', '9', '8']);
+    await context.close();
+  });
+
+  it('sends nothing when opted out (localStorage), under DNT or GPC with data-do-not-track, or on localhost without data-localhost', async () => {
+    const site = await newSite();
+    const visit = async (path: string, init?: () => void) => {
+      const { context, page } = await newPage(init);
+      await page.goto(`${site.base}${path}`);
+      await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+      await page.click('#add');
+      await page.click('#throw');
+      await page.goto('about:blank'); // would flush by beacon
+      await context.close();
+    };
+    await visit('/products/optout', () => localStorage.setItem('tally_ignore', 'true'));
+    await visit('/products/dnt?dnt=1', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' }));
+    await visit('/products/gpc?dnt=1', () => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }));
+    await visit('/products/local?nolocal=1');
+    // DNT without data-do-not-track is not honoured (the site did not ask), and is the control:
+    await visit('/products/control', () => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' }));
+    await rowsWhen(`SELECT 1 FROM errors WHERE site_id = $1::bigint`, [site.id], (r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const table of ['pageviews', 'events', 'errors', 'heatmap_points']) {
+      const { rows } = await db.pool.query<{ path: string }>({ text: `SELECT DISTINCT path FROM ${table} WHERE site_id = $1::bigint`, values: [site.id] });
+      expect(rows.map((r) => r.path), table).toEqual([`/s/${site.publicKey}/products/control`]);
+    }
+  });
+});
