@@ -12,7 +12,6 @@ import { z } from 'zod';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[\t\n\r]+/g;
 
 /** Removes NUL/control characters (keeping line breaks when `multiline`) and caps the length. */
@@ -196,7 +195,9 @@ export function validateEvent(raw: unknown): Validation {
   if (parsed.success) return { ok: true, event: parsed.data };
   const issue = parsed.error.issues[0]!;
   const field = issue.path.length ? issue.path.join('.') : 'event';
-  const missing = issue.code === 'invalid_type' && (issue.message.includes('undefined') || issue.input === undefined);
+  let at: unknown = r;
+  for (const k of issue.path) at = at && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
+  const missing = issue.code === 'invalid_type' && at === undefined;
   return {
     ok: false,
     error: missing ? `${field}: required` : `${field}: ${issue.message}`,

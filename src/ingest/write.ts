@@ -37,6 +37,13 @@ export interface WriteResult {
   duplicates: number;
   /** Rows copied (heatmap events expand to one row per point). */
   rows: number;
+  duplicatesByTable: Partial<Record<RawTable, number>>;
+}
+
+function countByTable(events: readonly PreparedEvent[]): Partial<Record<RawTable, number>> {
+  const out: Partial<Record<RawTable, number>> = {};
+  for (const e of events) out[e.table] = (out[e.table] ?? 0) + 1;
+  return out;
 }
 
 /**
@@ -59,7 +66,7 @@ export async function writeBatch(client: pg.ClientBase, events: readonly Prepare
       unique.push(e);
     }
   }
-  if (unique.length === 0) return { inserted: 0, duplicates: events.length, rows: 0 };
+  if (unique.length === 0) return { inserted: 0, duplicates: events.length, rows: 0, duplicatesByTable: countByTable(events) };
   const fresh = await client.query<{ k: string }>({
     text: `INSERT INTO ingest_dedup (site_id, event_id, received_at)
            SELECT s, e, r FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS u(s, e, r)
@@ -83,7 +90,13 @@ export async function writeBatch(client: pg.ClientBase, events: readonly Prepare
     };
     rows += await copyRows(client, table, [...COMMON_COLUMNS, ...TABLE_COLUMNS[table]], data());
   }
-  return { inserted: news.length, duplicates: events.length - news.length, rows };
+  const newSet = new Set(news);
+  return {
+    inserted: news.length,
+    duplicates: events.length - news.length,
+    rows,
+    duplicatesByTable: countByTable(events.filter((e) => !newSet.has(e))),
+  };
 }
 
 /** PostgreSQL's "no partition of relation … found for row". */

@@ -1,0 +1,219 @@
+import type pg from 'pg';
+import { LRUCache } from 'lru-cache';
+import type { Logger } from '../log.ts';
+import { lookupGeo } from './enrich/geo.ts';
+import { parseUserAgent } from './enrich/ua.ts';
+import { SaltCache, utcDay } from './enrich/visitor.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { prepareEvent } from './prepare.ts';
+import { MAX_FUTURE_MS, MAX_PAST_MS, validateEvent, type ValidEvent } from './schema.ts';
+import { rowCount, type PreparedEvent } from './tables.ts';
+import { NotDurableError, type BatchWriter } from './writer.ts';
+
+export const MAX_EVENTS = 500;
+export const MAX_BODY_BYTES = 512 * 1024;
+
+export interface SiteInfo {
+  id: string;
+  allowedOrigins: string[];
+  visitorIdMode: 'auto' | 'cookieless';
+}
+
+/**
+ * Public key → site, cached 30 s in process (positive and negative answers): a beacon costs no
+ * site query; a changed allowed-origins list applies within 30 s.
+ */
+export class SiteCache {
+  private readonly cache = new LRUCache<string, SiteInfo | 'none'>({ max: 50_000, ttl: 30_000 });
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  async lookup(keys: string[]): Promise<Map<string, SiteInfo>> {
+    const out = new Map<string, SiteInfo>();
+    const missing: string[] = [];
+    for (const k of keys) {
+      const hit = this.cache.get(k);
+      if (hit === undefined) missing.push(k);
+      else if (hit !== 'none') out.set(k, hit);
+    }
+    if (missing.length) {
+      const r = await this.pool.query<SiteInfo & { publicKey: string }>({
+        text: `SELECT public_key AS "publicKey", id::text AS "id", allowed_origins AS "allowedOrigins", visitor_id_mode AS "visitorIdMode"
+               FROM sites WHERE public_key = ANY($1::text[])`,
+        values: [missing],
+      });
+      const found = new Map(r.rows.map((row) => [row.publicKey, row]));
+      for (const k of missing) {
+        const row = found.get(k);
+        this.cache.set(k, row ? { id: row.id, allowedOrigins: row.allowedOrigins, visitorIdMode: row.visitorIdMode } : 'none');
+        if (row) out.set(k, { id: row.id, allowedOrigins: row.allowedOrigins, visitorIdMode: row.visitorIdMode });
+      }
+    }
+    return out;
+  }
+}
+
+export interface CollectContext {
+  pool: pg.Pool;
+  writer: BatchWriter;
+  sites: SiteCache;
+  salts: SaltCache;
+  metrics: IngestMetrics;
+  logger: Logger;
+}
+
+export interface CollectRequest {
+  /** The parsed body: one event, an array, or {site, events}. */
+  body: unknown;
+  ip: string | null;
+  ua: string;
+  origin: string | null;
+  now: number;
+}
+
+export type CollectResponse =
+  | { status: 202; body: { accepted: number; rejected: Rejection[] } }
+  | { status: 400 | 403 | 413 | 503; body: { error: string; rejected?: Rejection[] }; retryAfter?: number };
+
+interface Rejection {
+  index: number;
+  error: string;
+}
+
+/** Origins compare on scheme://host[:port], case-insensitively, without a trailing slash. */
+function originAllowed(origin: string, allowed: string[]): boolean {
+  const norm = (s: string) => s.trim().replace(/\/+$/, '').toLowerCase();
+  const o = norm(origin);
+  return allowed.some((a) => norm(a) === o);
+}
+
+/** The events of a body, with a batch-level `site` pushed into events that lack one. */
+export function eventsOf(body: unknown): unknown[] | string {
+  if (Array.isArray(body)) return body;
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    if ('events' in b) {
+      if (!Array.isArray(b.events)) return 'events: must be an array';
+      if (b.site === undefined) return b.events;
+      return b.events.map((e) => (e && typeof e === 'object' && !Array.isArray(e) && (e as Record<string, unknown>).site === undefined ? { ...e, site: b.site } : e));
+    }
+    return [body];
+  }
+  return 'body must be an event object, an array of events or {"site", "events"}';
+}
+
+/**
+ * The /collect pipeline after the body is parsed: validate each event, resolve sites, check the
+ * origin, drop bots, enrich, then hand everything to the group-commit writer and answer once it
+ * is durable. Server-side ids and timestamps are assigned here, before any spooling, so a replay
+ * writes the same keys.
+ */
+export async function collect(ctx: CollectContext, req: CollectRequest): Promise<CollectResponse> {
+  const raw = eventsOf(req.body);
+  if (typeof raw === 'string') return { status: 400, body: { error: raw } };
+  if (raw.length > MAX_EVENTS) return { status: 413, body: { error: `too many events: ${raw.length} (at most ${MAX_EVENTS} per request)` } };
+  if (raw.length === 0) return { status: 400, body: { error: 'no events in the request' } };
+
+  const rejected: Rejection[] = [];
+  const reject = (index: number, error: string, reason: string, type = 'unknown') => {
+    rejected.push({ index, error });
+    ctx.metrics.rejections.inc({ reason });
+    ctx.metrics.events.inc({ type, outcome: 'rejected' });
+  };
+  const valid: { index: number; event: ValidEvent }[] = [];
+  for (let index = 0; index < raw.length; index++) {
+    const v = validateEvent(raw[index]);
+    if (!v.ok) {
+      const t = (raw[index] as { type?: unknown } | null)?.type;
+      reject(index, v.error, v.reason, typeof t === 'string' && t.length < 20 ? t : 'unknown');
+      continue;
+    }
+    // ip/ua in the body are for server-side imports only; a browser's come from the request.
+    delete v.event.ip;
+    delete v.event.ua;
+    if (v.event.ts !== undefined && (v.event.ts < req.now - MAX_PAST_MS || v.event.ts > req.now + MAX_FUTURE_MS)) {
+      reject(index, 'ts: outside [now - 72 h, now + 5 min]; send history through `tally import`', 'ts_out_of_window', v.event.type);
+      continue;
+    }
+    valid.push({ index, event: v.event });
+  }
+
+  let sites: Map<string, SiteInfo>;
+  try {
+    sites = await ctx.sites.lookup([...new Set(valid.map((v) => v.event.site))]);
+  } catch (error) {
+    ctx.logger.warn({ err: error }, 'site lookup failed');
+    return { status: 503, body: { error: 'cannot verify the site key now (database unreachable)' }, retryAfter: 5 };
+  }
+  if (req.origin) {
+    for (const [key, site] of sites) {
+      if (site.allowedOrigins.length && !originAllowed(req.origin, site.allowedOrigins)) {
+        ctx.metrics.requests.inc({ status: '403' });
+        return { status: 403, body: { error: `origin ${req.origin} is not allowed for site ${key}` } };
+      }
+    }
+  }
+
+  const ua = parseUserAgent(req.ua);
+  const geo = ua.bot ? undefined : lookupGeo(req.ip);
+  const day = utcDay(req.now);
+  let salt: Buffer | undefined;
+  const prepared: PreparedEvent[] = [];
+  let bots = 0;
+  for (const { index, event } of valid) {
+    const site = sites.get(event.site);
+    if (!site) {
+      reject(index, 'site: unknown site key', 'unknown_site', event.type);
+      continue;
+    }
+    if (ua.bot) {
+      bots++;
+      ctx.metrics.events.inc({ type: event.type, outcome: 'bot' });
+      continue;
+    }
+    if (!salt && (site.visitorIdMode === 'cookieless' || !event.vid)) {
+      try {
+        salt = ctx.salts.cached(day) ?? (await ctx.salts.get(day));
+      } catch (error) {
+        ctx.logger.warn({ err: error }, 'visitor salt unavailable');
+        return { status: 503, body: { error: 'cannot derive visitor ids now (database unreachable)' }, retryAfter: 5 };
+      }
+    }
+    const p = prepareEvent(event, {
+      siteId: site.id,
+      visitorIdMode: site.visitorIdMode,
+      ip: req.ip,
+      ua: req.ua,
+      receivedAt: req.now,
+      salt: salt ?? Buffer.alloc(0),
+      uaInfo: ua,
+      geo,
+    });
+    if (!p.bot) prepared.push(p.prepared);
+  }
+  rejected.sort((a, b) => a.index - b.index);
+  if (bots) return { status: 202, body: { accepted: bots, rejected } };
+  if (!prepared.length) return { status: 400, body: { error: 'no valid event in the request', rejected } };
+
+  const rows = rowCount(prepared);
+  const count = (outcome: string) => {
+    for (const p of prepared) ctx.metrics.events.inc({ type: TYPE_NAME[p.table], outcome });
+  };
+  if (!ctx.writer.tryReserve(rows)) {
+    count('overloaded');
+    return { status: 503, body: { error: 'overloaded: too many events waiting to be written' }, retryAfter: 1 };
+  }
+  try {
+    await ctx.writer.submit(prepared);
+  } catch (error) {
+    count('unavailable');
+    if (error instanceof NotDurableError) return { status: 503, body: { error: error.message }, retryAfter: 5 };
+    throw error;
+  } finally {
+    ctx.writer.release(rows);
+  }
+  count('accepted');
+  return { status: 202, body: { accepted: prepared.length, rejected } };
+}
+
+const TYPE_NAME = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' } as const;

@@ -1,0 +1,210 @@
+import type pg from 'pg';
+import { isDatabaseUnavailable } from '../http/errors.ts';
+import type { Logger } from '../log.ts';
+import type { IngestMetrics } from './metrics.ts';
+import { sessionIdFor } from './sessions.ts';
+import type { Spool } from './spool.ts';
+import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';
+import { PartitionCache, writeTransaction } from './write.ts';
+
+export interface WriterOptions {
+  pool: pg.Pool;
+  spool: Spool;
+  metrics: IngestMetrics;
+  logger: Logger;
+  maxRows: number;
+  lingerMs: number;
+  maxInflightRows: number;
+  /** Write transactions at once. Two measured best on 2 cores (docs/benchmarks.md). */
+  concurrency: number;
+  /** 'insert': one autocommitted INSERT per row, the benchmark's baseline; never in production. */
+  mode: 'copy' | 'insert';
+}
+
+/** Why a submit failed: nothing of that request is stored. */
+export class NotDurableError extends Error {}
+
+interface Item {
+  events: PreparedEvent[];
+  rows: number;
+  resolve: (how: 'committed' | 'spooled') => void;
+  reject: (error: Error) => void;
+}
+
+const TYPE_OF_TABLE: Record<RawTable, string> = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' };
+
+/**
+ * Group commit. Requests hand their prepared events to `submit`; events queue until BATCH_MAX_ROWS
+ * rows are waiting or BATCH_LINGER_MS passed, then one transaction writes all of them and every
+ * request in it gets its answer. While a batch is being written the next one gathers, so batch size
+ * grows with load and latency does not. When PostgreSQL is unreachable the batch is fsynced to the
+ * spool instead and replayed by `replayLoop` once PostgreSQL answers again.
+ */
+export class BatchWriter {
+  readonly partitions = new PartitionCache();
+  private queue: Item[] = [];
+  private queuedRows = 0;
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushes = new Set<Promise<void>>();
+  inflightRows = 0;
+  /** Set on a connection failure: batches go straight to the spool until a replay succeeds. */
+  databaseDown = false;
+  private replaying: Promise<void> | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly o: WriterOptions) {}
+
+  /** Reserves room for `rows`; false means "overloaded" (the caller answers 503). */
+  tryReserve(rows: number): boolean {
+    if (this.inflightRows + rows > this.o.maxInflightRows) return false;
+    this.inflightRows += rows;
+    this.o.metrics.inflightRows.set(this.inflightRows);
+    return true;
+  }
+
+  release(rows: number): void {
+    this.inflightRows -= rows;
+    this.o.metrics.inflightRows.set(this.inflightRows);
+  }
+
+  /** Resolves once every event is committed or spooled; rejects with NotDurableError otherwise. */
+  submit(events: PreparedEvent[]): Promise<'committed' | 'spooled'> {
+    if (this.o.mode === 'insert') return this.insertEach(events);
+    return new Promise((resolve, reject) => {
+      const rows = rowCount(events);
+      this.queue.push({ events, rows, resolve, reject });
+      this.queuedRows += rows;
+      if (this.queuedRows >= this.o.maxRows) this.kick();
+      else if (!this.timer && this.running < this.o.concurrency) this.timer = setTimeout(() => this.kick(), this.o.lingerMs);
+    });
+  }
+
+  /** Starts as many batches as allowed. */
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length && this.running < this.o.concurrency) {
+      const items: Item[] = [];
+      let rows = 0;
+      while (this.queue.length && (rows === 0 || rows + this.queue[0]!.rows <= this.o.maxRows)) {
+        const item = this.queue.shift()!;
+        rows += item.rows;
+        items.push(item);
+      }
+      this.queuedRows -= rows;
+      this.running++;
+      const p = this.flush(items).finally(() => {
+        this.running--;
+        this.flushes.delete(p);
+        // Whatever gathered meanwhile has waited at least one write already: go now.
+        if (this.queue.length) this.kick();
+      });
+      this.flushes.add(p);
+    }
+  }
+
+  private async flush(items: Item[]): Promise<void> {
+    const events = items.flatMap((i) => i.events);
+    if (!this.databaseDown) {
+      const started = performance.now();
+      try {
+        const result = await writeTransaction(this.o.pool, this.partitions, events);
+        this.o.metrics.copySeconds.observe((performance.now() - started) / 1000);
+        this.o.metrics.batchRows.observe(events.length);
+        for (const [table, n] of Object.entries(result.duplicatesByTable)) this.o.metrics.events.inc({ type: TYPE_OF_TABLE[table as RawTable], outcome: 'duplicate' }, n);
+        for (const i of items) i.resolve('committed');
+        return;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error)) {
+          if (items.length > 1) {
+            // One bad request must not fail its neighbours: write each on its own.
+            this.o.logger.warn({ err: error, requests: items.length }, 'batch failed; retrying requests one by one');
+            for (const item of items) await this.flush([item]);
+            return;
+          }
+          this.o.logger.error({ err: error }, 'write failed');
+          items[0]!.reject(new NotDurableError('could not store the events'));
+          return;
+        }
+        this.o.logger.warn({ err: error }, 'PostgreSQL unreachable: spooling accepted events');
+        this.databaseDown = true;
+      }
+    }
+    try {
+      await this.o.spool.append(events);
+      this.o.metrics.spooledEvents.inc(events.length);
+      for (const i of items) i.resolve('spooled');
+      this.startReplay();
+    } catch (error) {
+      this.o.logger.error({ err: error }, 'spool write failed: cannot make events durable');
+      for (const i of items) i.reject(new NotDurableError('cannot make events durable (database unreachable, spool not writable)'));
+    }
+  }
+
+  /** Replays the spool with backoff until it is empty (or the writer stops). */
+  startReplay(): void {
+    if (this.replaying || this.stopped) return;
+    this.replaying = (async () => {
+      let delay = 250;
+      while (!this.stopped) {
+        try {
+          await this.o.pool.query('SELECT 1');
+          this.databaseDown = false;
+          const n = await this.o.spool.replay(async (batch) => {
+            await writeTransaction(this.o.pool, this.partitions, batch);
+          });
+          if (n) this.o.logger.info({ events: n }, 'spool replayed');
+          if (this.o.spool.events === 0) break;
+        } catch (error) {
+          if (!isDatabaseUnavailable(error)) this.o.logger.error({ err: error }, 'spool replay failed');
+          this.databaseDown = isDatabaseUnavailable(error) || this.databaseDown;
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, delay);
+            this.wake = () => {
+              clearTimeout(t);
+              r();
+            };
+          });
+          this.wake = undefined;
+          delay = Math.min(delay * 2, 30_000);
+        }
+      }
+    })().finally(() => {
+      this.replaying = undefined;
+    });
+  }
+
+  /** Writes everything queued now and waits for every write in flight (drain on SIGTERM). */
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushes.size) {
+      if (this.queue.length) this.kick();
+      await Promise.race(this.flushes);
+    }
+    this.stopped = true;
+    this.wake?.();
+    await this.replaying?.catch(() => undefined);
+  }
+
+  /** Baseline for the benchmark: one autocommitted INSERT per row, as Umami writes. */
+  private async insertEach(events: PreparedEvent[]): Promise<'committed'> {
+    try {
+      await this.partitions.ensure(this.o.pool, events);
+      for (const e of events) {
+        const columns = [...COMMON_COLUMNS, ...TABLE_COLUMNS[e.table]];
+        const placeholders = columns.map((_, i) => `$${i + 1}`).join(', ');
+        const session = e.sid ?? sessionIdFor(e.siteId, e.visitorId, Math.floor(e.ts / 1_800_000));
+        for (const row of e.rows) {
+          await this.o.pool.query(`INSERT INTO ${e.table} (${columns.join(', ')}) VALUES (${placeholders})`, [
+            e.siteId, new Date(e.ts).toISOString(), new Date(e.receivedAt).toISOString(), e.eventId, e.visitorId, session, ...row,
+          ]);
+        }
+      }
+      return 'committed';
+    } catch (error) {
+      this.o.logger.error({ err: error }, 'insert failed');
+      throw new NotDurableError('could not store the events');
+    }
+  }
+}
