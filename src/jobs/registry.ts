@@ -1,9 +1,10 @@
 import type { Config } from '../config.ts';
 import { trafficRebuildJob, trafficRollupJob } from './rollups.ts';
 import type { JobDefinition } from './types.ts';
+import { partitionJob } from './partitions.ts';
+import { retentionJob } from './retention.ts';
+import { dedupCleanupJob, saltJob } from './salts.ts';
 
-// TODO(helper A): import { partitionJob } from './partitions.ts'; retentionJob ('./retention.ts'),
-//   saltJob ('./salts.ts'), dedupCleanupJob — add them to the list below once those files exist.
 // TODO(helper C2): commerce rollups from './commerce-rollups.ts'.
 
 /**
@@ -16,5 +17,9 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
   return [
     { ...trafficRollupJob, intervalSeconds: freshness },
     trafficRebuildJob,
+    partitionJob,
+    retentionJob,
+    saltJob,
+    dedupCleanupJob,
   ];
 }
