@@ -1,0 +1,152 @@
+import type pg from 'pg';
+import { productDaySteps, type RollupOptions } from './revenue-rollup.ts';
+
+/**
+ * Incremental product views / add-to-carts and visitor first touch, from the raw tables.
+ *
+ * Conventions (docs/api.md "Commerce reports"):
+ * - a product view is a pageview whose path is `/products/<id>` (optionally followed by `/…`);
+ *   `<id>` is the store's product id as it appears in the path;
+ * - an add-to-cart is an event named `add_to_cart` whose `props.product_id` is the product id.
+ *
+ * Raw rows are append-only, so this part counts each row exactly once by ingest_seq, with C1's
+ * watermark method (src/jobs/rollups-watermark.ts, the Citus incremental-rollup method): a brief
+ * `LOCK ... IN EXCLUSIVE MODE` on the tables read waits for in-flight writers, then the sequence
+ * position read under it bounds rows that are all committed (sql/030 sets the sequence to
+ * CACHE 1). Here both `pageviews` and `events` are read, so both are locked. Rows in
+ * (watermark, bound] are added to the slot and UTC-day counters and the watermark moves to the
+ * bound in the same transaction: an interrupted run rolls back whole and is redone.
+ *
+ * First touch: the channel of a visitor's earliest pageview (ties: lowest ingest_seq). When a
+ * batch gives a visitor an earlier first pageview than recorded (new visitor, or a late beacon),
+ * the revenue slots of that visitor's orders and refunds are queued in commerce_dirty_slots so
+ * the revenue part re-attributes them.
+ */
+
+const VIEW_PATH = `^/products/([^/?#]+)`;
+
+/** Highest ingest_seq such that every row of `tables` numbered at or below it is committed. */
+export async function safeUpperBoundFor(pool: pg.Pool, tables: string[], lockTimeoutMs = 5000): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
+    await client.query(`LOCK TABLE ${tables.map((t) => client.escapeIdentifier(t)).join(', ')} IN EXCLUSIVE MODE`);
+    const { rows } = await client.query<{ hi: number }>(
+      `SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS "hi" FROM tally_ingest_seq`,
+    );
+    await client.query('COMMIT');
+    return rows[0]!.hi;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export function productTrafficSteps(lo: number, hi: number): { name: string; text: string; values: unknown[] }[] {
+  return [
+    {
+      name: 'new product hits',
+      text: `CREATE TEMP TABLE ct_slots ON COMMIT DROP AS
+             SELECT site_id, tally_slot(occurred_at) AS slot, product_id, sum(views)::bigint AS views, sum(atc)::bigint AS add_to_carts
+             FROM (
+               SELECT site_id, occurred_at, substring(path FROM '${VIEW_PATH}') AS product_id, 1 AS views, 0 AS atc
+               FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND path LIKE '/products/%'
+               UNION ALL
+               SELECT site_id, occurred_at, props->>'product_id', 0, 1
+               FROM events WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND name = 'add_to_cart'
+             ) x
+             WHERE product_id IS NOT NULL AND product_id <> ''
+             GROUP BY site_id, tally_slot(occurred_at), product_id`,
+      values: [lo, hi],
+    },
+    {
+      name: 'product traffic slots',
+      text: `INSERT INTO commerce_product_traffic_slots AS t (site_id, slot, product_id, views, add_to_carts)
+             SELECT site_id, slot, product_id, views, add_to_carts FROM ct_slots
+             ON CONFLICT (site_id, slot, product_id) DO UPDATE
+               SET views = t.views + EXCLUDED.views, add_to_carts = t.add_to_carts + EXCLUDED.add_to_carts`,
+      values: [],
+    },
+    ...productDaySteps('traffic', 'ct_slots'),
+    {
+      name: 'first touch',
+      text: `CREATE TEMP TABLE ct_first ON COMMIT DROP AS
+             WITH batch AS (
+               SELECT DISTINCT ON (site_id, visitor_id) site_id, visitor_id, occurred_at, channel
+               FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint
+               ORDER BY site_id, visitor_id, occurred_at, ingest_seq
+             ), up AS (
+               INSERT INTO commerce_visitor_first_touch AS f (site_id, visitor_id, first_seen_at, channel)
+               SELECT site_id, visitor_id, occurred_at, channel FROM batch
+               ON CONFLICT (site_id, visitor_id) DO UPDATE
+                 SET first_seen_at = EXCLUDED.first_seen_at, channel = EXCLUDED.channel
+                 WHERE EXCLUDED.first_seen_at < f.first_seen_at
+               RETURNING f.site_id, f.visitor_id
+             )
+             SELECT site_id, visitor_id FROM up`,
+      values: [lo, hi],
+    },
+    {
+      name: 're-attribute orders',
+      text: `INSERT INTO commerce_dirty_slots (site_id, slot)
+             SELECT o.site_id, tally_slot(o.created_at) FROM ct_first f
+               JOIN orders o ON o.site_id = f.site_id AND o.visitor_id = f.visitor_id
+             UNION
+             SELECT r.site_id, tally_slot(r.created_at) FROM ct_first f
+               JOIN orders o ON o.site_id = f.site_id AND o.visitor_id = f.visitor_id
+               JOIN refunds r ON r.site_id = o.site_id AND r.order_id = o.id
+             ON CONFLICT DO NOTHING`,
+      values: [],
+    },
+  ];
+}
+
+export interface ProductTrafficResult {
+  skipped: boolean;
+  rows: number;
+  from: number;
+  to: number;
+}
+
+/** One incremental run of the raw-table part. */
+export async function runProductTrafficRollup(pool: pg.Pool, options: RollupOptions & { lockTimeoutMs?: number; maxRows?: number } = {}): Promise<ProductTrafficResult> {
+  const hi = await safeUpperBoundFor(pool, ['pageviews', 'events'], options.lockTimeoutMs);
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('tally:commerce-traffic')) AS ok`);
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { skipped: true, rows: 0, from: 0, to: 0 };
+    }
+    await client.query(`INSERT INTO commerce_rollup_watermarks (name) VALUES ('product-traffic') ON CONFLICT DO NOTHING`);
+    const wm = await client.query<{ seq: number }>(`SELECT seq FROM commerce_rollup_watermarks WHERE name = 'product-traffic' FOR UPDATE`);
+    const lo = wm.rows[0]!.seq;
+    // Bounded batches keep one transaction (and its temp tables) small during a backfill; the
+    // job loops until it has caught up.
+    const to = Math.min(hi, lo + (options.maxRows ?? 2_000_000));
+    let rows = 0;
+    if (to > lo) {
+      for (const step of productTrafficSteps(lo, to)) {
+        await options.beforeStep?.(step.name);
+        const res = await client.query({ text: step.text, values: step.values });
+        if (step.name === 'new product hits' || step.name === 'first touch') rows += res.rowCount ?? 0;
+      }
+      await options.beforeStep?.('watermark');
+      await client.query({
+        text: `UPDATE commerce_rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'product-traffic'`,
+        values: [to],
+      });
+    }
+    await client.query('COMMIT');
+    return { skipped: false, rows, from: lo, to };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,265 @@
+import type pg from 'pg';
+
+/**
+ * Incremental refresh of the commerce rollups from the commerce tables (sql/040): revenue per
+ * slot, customers per slot, first paid order per customer, product sales per slot and UTC day.
+ *
+ * Approach (correctness first): find the orders and refunds whose `updated_at` (set to now() by
+ * every upsert in src/commerce) is at or after the watermark; the dirty buckets are the
+ * (site, quarter-hour slot) pairs of their new version, of their old version (remembered in
+ * commerce_order_state / commerce_refund_state from the previous run), of the refunds of a
+ * changed order (their channel follows the order), and those queued in commerce_dirty_slots.
+ * Every dirty bucket is then recomputed whole from the commerce tables (delete + insert,
+ * set-based), so a re-sent order that changed status, total, items, customer or created_at is
+ * right whatever it was before, and running twice changes nothing.
+ *
+ * Watermark: `updated_at = now()` is the writer's transaction start, and a transaction may
+ * commit long after it started. The next watermark is therefore not "now" but the start of the
+ * oldest transaction still open on this database (pg_stat_activity.xact_start, read before
+ * the rows are read), minus a second of slack: any write not yet visible to this run belongs
+ * to a transaction that is still open, so its updated_at is ≥ that horizon and the next run
+ * reads it. Re-reading a row twice is harmless (buckets are recomputed, not incremented).
+ * (pg_stat_activity shows xact_start of sessions of the same role, or of any role with
+ * pg_read_all_stats: Tally writes with one role.)
+ *
+ * Everything after the horizon runs in one transaction: a run interrupted halfway rolls back
+ * whole and the next run redoes it.
+ */
+
+export const REVENUE_ROLLUP_LOCK = 'tally:commerce-rollups';
+export const PAID_STATUSES = ['paid', 'fulfilled', 'refunded'] as const;
+const PAID = `('paid', 'fulfilled', 'refunded')`;
+const CUSTOMER_KEY = `CASE WHEN o.customer_id IS NOT NULL THEN 'c:' || o.customer_id
+                           WHEN o.visitor_id IS NOT NULL THEN 'v:' || o.visitor_id END`;
+const IN_SLOT = (alias: string) => `${alias}.site_id = d.site_id AND ${alias}.created_at >= d.slot AND ${alias}.created_at < d.slot + interval '15 minutes'`;
+
+/** The oldest open transaction's start on this database (or now), minus 1 s of slack. */
+export function horizonSql() {
+  return {
+    text: `SELECT LEAST(statement_timestamp(),
+                        (SELECT min(xact_start) FROM pg_stat_activity
+                          WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL))
+                  - interval '1 second' AS "horizon"`,
+    values: [],
+  };
+}
+
+/** Steps of one run, in order; each is one statement (the caller runs them in a transaction). */
+export function revenueRollupSteps(changedSince: Date | string): { name: string; text: string; values: unknown[] }[] {
+  const since = changedSince instanceof Date ? changedSince.toISOString() : changedSince;
+  return [
+    {
+      name: 'changed orders',
+      text: `CREATE TEMP TABLE cr_orders ON COMMIT DROP AS
+             SELECT o.site_id, o.id, tally_slot(o.created_at) AS slot, ${CUSTOMER_KEY} AS customer_key
+             FROM orders o WHERE o.updated_at >= $1::timestamptz`,
+      values: [since],
+    },
+    {
+      name: 'changed refunds',
+      text: `CREATE TEMP TABLE cr_refunds ON COMMIT DROP AS
+             SELECT r.site_id, r.id, tally_slot(r.created_at) AS slot FROM refunds r WHERE r.updated_at >= $1::timestamptz`,
+      values: [since],
+    },
+    {
+      name: 'dirty slots',
+      text: `CREATE TEMP TABLE cr_slots ON COMMIT DROP AS
+             WITH queued AS (DELETE FROM commerce_dirty_slots RETURNING site_id, slot)
+             SELECT site_id, slot FROM cr_orders
+             UNION SELECT s.site_id, s.slot FROM commerce_order_state s JOIN cr_orders c ON c.site_id = s.site_id AND c.id = s.order_id
+             UNION SELECT site_id, slot FROM cr_refunds
+             UNION SELECT s.site_id, s.slot FROM commerce_refund_state s JOIN cr_refunds c ON c.site_id = s.site_id AND c.id = s.refund_id
+             UNION SELECT r.site_id, tally_slot(r.created_at) FROM refunds r JOIN cr_orders c ON r.site_id = c.site_id AND r.order_id = c.id
+             UNION SELECT site_id, slot FROM queued`,
+      values: [],
+    },
+    {
+      name: 'dirty customers',
+      text: `CREATE TEMP TABLE cr_customers ON COMMIT DROP AS
+             SELECT site_id, customer_key FROM cr_orders WHERE customer_key IS NOT NULL
+             UNION SELECT s.site_id, s.customer_key FROM commerce_order_state s
+                   JOIN cr_orders c ON c.site_id = s.site_id AND c.id = s.order_id WHERE s.customer_key IS NOT NULL`,
+      values: [],
+    },
+    { name: 'analyze', text: `ANALYZE cr_orders, cr_refunds, cr_slots, cr_customers`, values: [] },
+    {
+      name: 'order state',
+      text: `INSERT INTO commerce_order_state (site_id, order_id, slot, customer_key)
+             SELECT site_id, id, slot, customer_key FROM cr_orders
+             ON CONFLICT (site_id, order_id) DO UPDATE SET slot = EXCLUDED.slot, customer_key = EXCLUDED.customer_key`,
+      values: [],
+    },
+    {
+      name: 'refund state',
+      text: `INSERT INTO commerce_refund_state (site_id, refund_id, slot)
+             SELECT site_id, id, slot FROM cr_refunds
+             ON CONFLICT (site_id, refund_id) DO UPDATE SET slot = EXCLUDED.slot`,
+      values: [],
+    },
+    {
+      name: 'clear revenue slots',
+      text: `DELETE FROM commerce_revenue_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
+      values: [],
+    },
+    {
+      name: 'revenue slots',
+      text: `INSERT INTO commerce_revenue_slots (site_id, currency, slot, channel, orders, gross, discounts, tax, shipping, refunds, refund_count)
+             SELECT site_id, currency, slot, channel, sum(orders), sum(gross), sum(discounts), sum(tax), sum(shipping), sum(refunds), sum(refund_count)
+             FROM (
+               SELECT o.site_id, o.currency, d.slot, coalesce(ft.channel, 'unknown') AS channel, 1 AS orders,
+                      o.total AS gross, o.discount AS discounts, o.tax, o.shipping, 0::bigint AS refunds, 0 AS refund_count
+               FROM cr_slots d
+               JOIN orders o ON ${IN_SLOT('o')}
+               LEFT JOIN commerce_visitor_first_touch ft
+                 ON ft.site_id = o.site_id AND ft.visitor_id = o.visitor_id AND ft.first_seen_at <= o.created_at
+               WHERE o.status IN ${PAID}
+               UNION ALL
+               SELECT r.site_id, r.currency, d.slot, coalesce(ft.channel, 'unknown'), 0, 0, 0, 0, 0, r.amount, 1
+               FROM cr_slots d
+               JOIN refunds r ON ${IN_SLOT('r')}
+               JOIN orders o ON o.site_id = r.site_id AND o.id = r.order_id
+               LEFT JOIN commerce_visitor_first_touch ft
+                 ON ft.site_id = o.site_id AND ft.visitor_id = o.visitor_id AND ft.first_seen_at <= o.created_at
+             ) x
+             GROUP BY site_id, currency, slot, channel`,
+      values: [],
+    },
+    {
+      name: 'clear customer slots',
+      text: `DELETE FROM commerce_customer_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
+      values: [],
+    },
+    {
+      name: 'customer slots',
+      text: `INSERT INTO commerce_customer_slots (site_id, currency, slot, customer_hash)
+             SELECT DISTINCT o.site_id, o.currency, d.slot, hashtextextended(${CUSTOMER_KEY}, 0)
+             FROM cr_slots d JOIN orders o ON ${IN_SLOT('o')}
+             WHERE o.status IN ${PAID} AND (o.customer_id IS NOT NULL OR o.visitor_id IS NOT NULL)`,
+      values: [],
+    },
+    {
+      name: 'clear first orders',
+      text: `DELETE FROM commerce_customer_first f USING cr_customers c WHERE f.site_id = c.site_id AND f.customer_key = c.customer_key`,
+      values: [],
+    },
+    {
+      name: 'first orders',
+      text: `INSERT INTO commerce_customer_first (site_id, customer_key, first_paid_at, currency)
+             SELECT DISTINCT ON (site_id, customer_key) site_id, customer_key, created_at, currency
+             FROM (
+               SELECT c.site_id, c.customer_key, o.created_at, o.currency, o.id
+               FROM cr_customers c JOIN orders o ON o.site_id = c.site_id AND o.customer_id = substr(c.customer_key, 3)
+               WHERE c.customer_key LIKE 'c:%' AND o.status IN ${PAID}
+               UNION ALL
+               SELECT c.site_id, c.customer_key, o.created_at, o.currency, o.id
+               FROM cr_customers c JOIN orders o ON o.site_id = c.site_id AND o.visitor_id = substr(c.customer_key, 3)
+               WHERE c.customer_key LIKE 'v:%' AND o.customer_id IS NULL AND o.status IN ${PAID}
+             ) x
+             ORDER BY site_id, customer_key, created_at, id`,
+      values: [],
+    },
+    {
+      name: 'clear product sales slots',
+      text: `DELETE FROM commerce_product_sales_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
+      values: [],
+    },
+    {
+      name: 'product sales slots',
+      text: `INSERT INTO commerce_product_sales_slots (site_id, slot, product_id, currency, purchases, units, revenue)
+             SELECT o.site_id, d.slot, i.product_id, o.currency, count(DISTINCT o.id), sum(i.quantity), sum(i.quantity::bigint * i.unit_price)
+             FROM cr_slots d
+             JOIN orders o ON ${IN_SLOT('o')}
+             JOIN order_items i ON i.site_id = o.site_id AND i.order_id = o.id
+             WHERE o.status IN ${PAID}
+             GROUP BY o.site_id, d.slot, i.product_id, o.currency`,
+      values: [],
+    },
+    ...productDaySteps('sales', 'cr_slots'),
+  ];
+}
+
+/** Rebuilds the UTC-day copy of a product slot table for the days of the slots in `slotsTable`. */
+export function productDaySteps(kind: 'sales' | 'traffic', slotsTable: string): { name: string; text: string; values: unknown[] }[] {
+  const cols = kind === 'sales' ? ['currency', 'purchases', 'units', 'revenue'] : ['views', 'add_to_carts'];
+  const keys = kind === 'sales' ? ['product_id', 'currency'] : ['product_id'];
+  const sums = cols.filter((c) => !keys.includes(c));
+  return [
+    {
+      name: `dirty ${kind} days`,
+      text: `CREATE TEMP TABLE cr_${kind}_days ON COMMIT DROP AS
+             SELECT DISTINCT site_id, (slot AT TIME ZONE 'UTC')::date AS day FROM ${slotsTable}`,
+      values: [],
+    },
+    {
+      name: `clear product ${kind} days`,
+      text: `DELETE FROM commerce_product_${kind}_days r USING cr_${kind}_days d WHERE r.site_id = d.site_id AND r.day = d.day`,
+      values: [],
+    },
+    {
+      name: `product ${kind} days`,
+      text: `INSERT INTO commerce_product_${kind}_days (site_id, day, ${keys.join(', ')}, ${sums.join(', ')})
+             SELECT s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}, ${sums.map((c) => `sum(s.${c})`).join(', ')}
+             FROM cr_${kind}_days d
+             JOIN commerce_product_${kind}_slots s ON s.site_id = d.site_id
+               AND s.slot >= d.day::timestamp AT TIME ZONE 'UTC' AND s.slot < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
+             GROUP BY s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}`,
+      values: [],
+    },
+  ];
+}
+
+export interface RollupOptions {
+  /** Test hook: called before each step; throwing aborts the run (simulates an interruption). */
+  beforeStep?: (name: string) => void | Promise<void>;
+}
+
+export interface RevenueRollupResult {
+  skipped: boolean;
+  changedOrders: number;
+  changedRefunds: number;
+  slots: number;
+  watermark?: string;
+}
+
+/** One incremental run; safe to call concurrently (a second caller skips while one runs). */
+export async function runRevenueRollup(pool: pg.Pool, options: RollupOptions = {}): Promise<RevenueRollupResult> {
+  const { rows } = await pool.query<{ horizon: Date }>(horizonSql());
+  const horizon = rows[0]!.horizon;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>({ text: `SELECT pg_try_advisory_xact_lock(hashtext($1::text)) AS ok`, values: [REVENUE_ROLLUP_LOCK] });
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { skipped: true, changedOrders: 0, changedRefunds: 0, slots: 0 };
+    }
+    await client.query(`INSERT INTO commerce_rollup_watermarks (name) VALUES ('revenue') ON CONFLICT DO NOTHING`);
+    // As text: '-infinity' (never run) has no JS Date.
+    const wm = await client.query<{ since: string }>(`SELECT changed_since::text AS since FROM commerce_rollup_watermarks WHERE name = 'revenue' FOR UPDATE`);
+    const since = wm.rows[0]!.since;
+    const counts: Record<string, number> = {};
+    for (const step of revenueRollupSteps(since)) {
+      await options.beforeStep?.(step.name);
+      const res = await client.query({ text: step.text, values: step.values });
+      counts[step.name] = res.rowCount ?? 0;
+    }
+    await options.beforeStep?.('watermark');
+    await client.query({
+      text: `UPDATE commerce_rollup_watermarks SET changed_since = $1::timestamptz, updated_at = now() WHERE name = 'revenue'`,
+      values: [horizon],
+    });
+    await client.query('COMMIT');
+    return {
+      skipped: false,
+      changedOrders: counts['changed orders'] ?? 0,
+      changedRefunds: counts['changed refunds'] ?? 0,
+      slots: counts['dirty slots'] ?? 0,
+      watermark: horizon.toISOString(),
+    };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
