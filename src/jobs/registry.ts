@@ -1,11 +1,10 @@
 import type { Config } from '../config.ts';
 import { trafficRebuildJob, trafficRollupJob } from './rollups.ts';
 import type { JobDefinition } from './types.ts';
+import { commerceRollupsJob, commerceRollupsRebuildJob } from './commerce-rollups.ts';
 import { partitionJob } from './partitions.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
-
-// TODO(helper C2): commerce rollups from './commerce-rollups.ts'.
 
 /**
  * Every scheduled job of the service, in one list. intervalSeconds 0 = manual only
@@ -17,6 +16,8 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
   return [
     { ...trafficRollupJob, intervalSeconds: freshness },
     trafficRebuildJob,
+    commerceRollupsJob(config.FRESHNESS_SECONDS),
+    commerceRollupsRebuildJob,
     partitionJob,
     retentionJob,
     saltJob,
