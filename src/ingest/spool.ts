@@ -27,7 +27,13 @@ export class Spool {
 
   /** Creates the folder and counts what a previous process left behind. */
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    try {
+      await mkdir(this.dir, { recursive: true });
+    } catch (error) {
+      // Not fatal: Tally still ingests while PostgreSQL is up; an outage then answers 503.
+      this.logger.error({ err: error, dir: this.dir }, 'spool folder unusable');
+      return;
+    }
     let events = 0;
     let bytes = 0;
     for (const file of await this.segments()) {

@@ -1,0 +1,132 @@
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgCtl, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createPool, type Pool } from '../src/db/pool.ts';
+import { Spool } from '../src/ingest/spool.ts';
+import type { PreparedEvent } from '../src/ingest/tables.ts';
+import { createLogger } from '../src/log.ts';
+import { createSite } from '../src/sites/sites.ts';
+import { startTestServer } from './helpers/server.ts';
+
+const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36';
+
+describe('Spool file', () => {
+  it('skips a torn tail record and replays the rest in order', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-spool-'));
+    const ev = (id: string) => ({ table: 'pageviews', siteId: '1', eventId: id, ts: 1, receivedAt: 1, visitorId: 'v', sid: null, rows: [] }) as PreparedEvent;
+    const a = new Spool(dir, createLogger('silent'));
+    await a.init();
+    await a.append([ev('a'), ev('b')]);
+    await a.append([ev('c')]);
+    await a.close();
+    const [file] = readdirSync(dir);
+    appendFileSync(join(dir, file!), '0000abcd [{"table":"pagev'); // crash mid-write
+    const b = new Spool(dir, createLogger('silent'));
+    await b.init();
+    expect(b.events).toBe(3);
+    const seen: string[] = [];
+    await b.replay(async (batch) => {
+      seen.push(...batch.map((e) => e.eventId));
+    });
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect(readdirSync(dir)).toEqual([]);
+    expect(b.events).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('spool + replay across a PostgreSQL stop/start', () => {
+  let pgDir: string;
+  let spoolDir: string;
+  let embedded: EmbeddedServer;
+  let pool: Pool;
+  let key: string;
+
+  beforeAll(async () => {
+    pgDir = mkdtempSync(join(tmpdir(), 'tally-spool-pg-'));
+    spoolDir = mkdtempSync(join(tmpdir(), 'tally-spool-dir-'));
+    embedded = await startEmbedded({ dataDir: pgDir, settings: { fsync: 'off', shared_buffers: '32MB', max_connections: '50' } });
+    pool = createPool(embedded.url, { max: 3 });
+    const c = await pool.connect();
+    await migrate(c);
+    c.release();
+    key = (await createSite(pool, { name: 'S', domain: 'shop.example' })).publicKey;
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await embedded?.stop().catch(() => undefined);
+    rmSync(pgDir, { recursive: true, force: true });
+    rmSync(spoolDir, { recursive: true, force: true });
+  });
+
+  const send = (url: string, path: string, id?: string) =>
+    fetch(`${url}/collect`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ site: key, type: 'pageview', url: `https://shop.example${path}`, id }) });
+  const stored = async (prefix: string) =>
+    (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pageviews WHERE path LIKE $1 || '%'", [prefix])).rows[0]!.n;
+  async function waitFor(check: () => Promise<boolean>, ms = 30_000) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await check().catch(() => false)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error('timed out');
+  }
+
+  it('answers 202 while PostgreSQL is down, replays once it is back, never twice', async () => {
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: spoolDir });
+    try {
+      expect((await send(server.url, '/up')).status).toBe(202); // caches the site
+      await pgCtl(pgDir, 'stop');
+      const retried = crypto.randomUUID();
+      for (let i = 0; i < 20; i++) expect((await send(server.url, `/down/${i}`)).status).toBe(202);
+      expect((await send(server.url, '/down/r', retried)).status).toBe(202);
+      expect((await send(server.url, '/down/r', retried)).status).toBe(202); // client retry
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(Number(/tally_ingest_spool_events (\d+)/.exec(metrics)?.[1])).toBe(22);
+      await pgCtl(pgDir, 'start');
+      await waitFor(async () => (await stored('/down/')) === 21);
+      await waitFor(async () => readdirSync(spoolDir).length === 0);
+      expect((await send(server.url, '/after')).status).toBe(202);
+      expect(await stored('/after')).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('drains into the spool at shutdown while PostgreSQL is down; the next start replays it', async () => {
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: spoolDir });
+    expect((await send(server.url, '/warm')).status).toBe(202);
+    await pgCtl(pgDir, 'stop');
+    for (let i = 0; i < 5; i++) expect((await send(server.url, `/left/${i}`)).status).toBe(202);
+    await server.close();
+    expect(readdirSync(spoolDir).length).toBeGreaterThan(0);
+    await pgCtl(pgDir, 'start');
+    const next = await startTestServer(embedded.url, { SPOOL_DIR: spoolDir });
+    try {
+      await waitFor(async () => (await stored('/left/')) === 5);
+    } finally {
+      await next.close();
+    }
+  });
+
+  it('503 with Retry-After when neither PostgreSQL nor the spool can take the events', async () => {
+    const blocker = join(spoolDir, 'not-a-dir');
+    writeFileSync(blocker, 'x');
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: join(blocker, 'spool') });
+    try {
+      expect((await send(server.url, '/w2')).status).toBe(202);
+      await pgCtl(pgDir, 'stop');
+      const res = await send(server.url, '/lost');
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+    } finally {
+      await server.close();
+      await pgCtl(pgDir, 'start');
+      rmSync(blocker);
+    }
+    expect(await stored('/lost')).toBe(0);
+  });
+});
