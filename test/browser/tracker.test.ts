@@ -21,7 +21,9 @@ describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
     db = await createTestDatabase();
     tally = await startTestServer(db.url);
     shop = await startFixtureShop(tally.url);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    // The UA flag too: keepalive requests that outlive their page (beacons on navigation) do not
+    // get the per-page override, and "HeadlessChrome" is dropped as a bot.
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, `--user-agent=${DESKTOP_UA}`] });
   });
 
   afterAll(async () => {
