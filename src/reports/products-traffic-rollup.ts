@@ -5,8 +5,10 @@ import { productDaySteps, type RollupOptions } from './revenue-rollup.ts';
  * Incremental product views / add-to-carts and visitor first touch, from the raw tables.
  *
  * Conventions (docs/api.md "Commerce reports"):
- * - a product view is a pageview whose path is `/products/<id>` (optionally followed by `/…`);
- *   `<id>` is the store's product id as it appears in the path;
+ * - a product view is a pageview whose path is `/products/<segment>` (optionally followed by
+ *   `/…`); the segment names the product by its id or by its handle (sql/041: the product
+ *   name in lower case, other characters → '-', as Shopify handles and the demo's URLs), resolved
+ *   against the catalogue when the view is rolled up; an unknown segment is kept as the id;
  * - an add-to-cart is an event named `add_to_cart` whose `props.product_id` is the product id.
  *
  * Raw rows are append-only, so this part counts each row exactly once by ingest_seq, with C1's
@@ -52,8 +54,13 @@ export function productTrafficSteps(lo: number, hi: number): { name: string; tex
       text: `CREATE TEMP TABLE ct_slots ON COMMIT DROP AS
              SELECT site_id, tally_slot(occurred_at) AS slot, product_id, sum(views)::bigint AS views, sum(atc)::bigint AS add_to_carts
              FROM (
-               SELECT site_id, occurred_at, substring(path FROM '${VIEW_PATH}') AS product_id, 1 AS views, 0 AS atc
-               FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND path LIKE '/products/%'
+               SELECT v.site_id, v.occurred_at,
+                      coalesce((SELECT p.id FROM products p WHERE p.site_id = v.site_id AND p.id = v.segment),
+                               (SELECT min(p.id) FROM products p WHERE p.site_id = v.site_id AND tally_product_handle(p.name) = v.segment),
+                               v.segment) AS product_id,
+                      1 AS views, 0 AS atc
+               FROM (SELECT site_id, occurred_at, substring(path FROM '${VIEW_PATH}') AS segment
+                     FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND path LIKE '/products/%') v
                UNION ALL
                SELECT site_id, occurred_at, props->>'product_id', 0, 1
                FROM events WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND name = 'add_to_cart'

@@ -159,9 +159,18 @@ export function bruteProducts(s: Snapshot, q: Pick<Query, 'currency' | 'tz' | 'f
     if (!r) rows.set(id, (r = { product_id: id, views: 0, add_to_carts: 0, purchases: 0, units: 0, revenue: 0, orders: new Set() }));
     return r;
   };
+  // A path segment names a product by id, else by handle (name lower-cased, other runs → '-').
+  const ids = new Set(s.products.map((p) => p.id));
+  const byHandle = new Map<string, string>();
+  for (const p of [...s.products].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const handle = p.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+    if (!byHandle.has(handle)) byHandle.set(handle, p.id);
+  }
   for (const pv of s.pageviews) {
     const m = /^\/products\/([^/?#]+)/.exec(pv.path);
-    if (m && inRange(pv.occurred_at)) row(m[1]!).views += 1;
+    if (!m || !inRange(pv.occurred_at)) continue;
+    const segment = m[1]!;
+    row(ids.has(segment) ? segment : (byHandle.get(segment) ?? segment)).views += 1;
   }
   for (const e of s.events) {
     const id = e.props?.product_id;

@@ -116,7 +116,9 @@ export interface RawPageview {
 }
 
 export function makePageviews(rand: () => number, n: number, from = START - 5 * 86_400_000, to = END): RawPageview[] {
-  const paths = ['/', '/about', '/cart', ...PRODUCT_IDS.map((p) => `/products/${p}`), '/products/p03/reviews'];
+  // Products by id, by handle (catalogue names "Catalogue pNN"), with a sub-page, and unknown.
+  const paths = ['/', '/about', '/cart', ...PRODUCT_IDS.map((p) => `/products/${p}`), '/products/p03/reviews',
+    '/products/catalogue-p09', '/products/catalogue-p04/reviews', '/products/Catalogue-P05', '/products/unknown-thing'];
   return Array.from({ length: n }, () => ({
     visitor_id: `v${Math.floor(rand() * 80)}`,
     occurred_at: new Date(from + Math.floor(rand() * (to - from))).toISOString(),
