@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A small shop for the browser tests, on its own origin (another port than Tally), so the
  * tracker runs cross-origin as on a real store. Every page lives under /s/<publicKey>/ so each
  * test works on a site of its own. Query flags on the first page: `dnt=1` adds
- * data-do-not-track, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
+ * data-do-not-track, `hash=1` data-hash, `exclude=PATTERNS` data-exclude, `visitor=MODE` data-visitor, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
  * queue stub before t.js has loaded.
  */
 export interface FixtureShop {
@@ -23,6 +23,8 @@ function layout(tally: string, key: string, query: URLSearchParams, title: strin
     query.get('nolocal') ? '' : 'data-localhost',
     query.get('dnt') ? 'data-do-not-track="true"' : '',
     query.get('exclude') ? `data-exclude="${esc(query.get('exclude')!)}"` : '',
+    query.get('hash') ? 'data-hash' : '',
+    query.get('visitor') ? `data-visitor="${esc(query.get('visitor')!)}"` : '',
   ].join(' ');
   const customer = query.get('customer');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>

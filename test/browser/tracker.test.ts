@@ -208,6 +208,79 @@ describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
     await context.close();
   });
 
+  it('retries after a network failure and a 503 without double counting', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    let attempts = 0;
+    await context.route(`${tally.url}/collect`, async (route) => {
+      attempts++;
+      if (attempts === 1) await route.abort('connectionreset');
+      else if (attempts === 2) await route.fulfill({ status: 503, headers: { 'access-control-allow-origin': '*', 'retry-after': '1' }, body: '{}' });
+      else await route.continue();
+    });
+    await page.goto(`${site.base}/products/6`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#add');
+    const rows = await pageviews(site.id, 1);
+    await rowsWhen(`SELECT 1 FROM events WHERE site_id = $1::bigint`, [site.id], (r) => r.length >= 1);
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    await page.goto('about:blank'); // a last beacon must not duplicate anything either
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await pageviews(site.id, 1)).toHaveLength(rows.length);
+    const { rows: events } = await db.pool.query({ text: `SELECT name FROM events WHERE site_id = $1::bigint`, values: [site.id] });
+    expect(rows).toHaveLength(1);
+    expect(events).toEqual([{ name: 'add_to_cart' }]);
+    await context.close();
+  });
+
+  it('hash mode counts hash routes; data-exclude paths send no pageview', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    const first = `${site.base}/app/?hash=1&exclude=${encodeURIComponent('/s/*/app/private/**')}`;
+    await page.goto(first);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.evaluate(() => (location.hash = '#/cart'));
+    await page.evaluate(() => history.pushState({}, '', `${location.pathname}private/account`)); // excluded
+    await page.evaluate(() => (location.hash = '#/orders')); // still excluded
+    await page.evaluate(() => history.pushState({}, '', location.pathname.replace('private/account', 'done')));
+    await page.goto('about:blank');
+    const rows = await pageviews(site.id, 3);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await pageviews(site.id, 3)).toHaveLength(3);
+    const p = `/s/${site.publicKey}/app`;
+    expect(rows.map((r) => r.path)).toEqual([`${p}/`, `${p}/`, `${p}/done`]);
+    expect(rows[1]!.url).toBe(`${first}#/cart`);
+    expect(rows[2]!.referrer).toBe(`${first}#/cart`); // the excluded pages are not referrers either
+    await context.close();
+  });
+
+  it('data-visitor="persistent" keeps a random id per browser; cookieless lets the server derive one', async () => {
+    const site = await newSite();
+    const visitorIds = async (path: string) => {
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const { context, page } = await newPage(); // two browsers (separate storage), same IP and UA
+        await page.goto(`${site.base}${path}`);
+        await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+        await page.goto(`${site.base}${path.replace('/products/', '/products/again-')}`);
+        await page.goto('about:blank');
+        await context.close();
+        const rows = await rowsWhen<{ visitor_id: string }>(
+          `SELECT visitor_id FROM pageviews WHERE site_id = $1::bigint AND path LIKE $2::text ORDER BY occurred_at`,
+          [site.id, `%${path.split('?')[0]!.split('/').pop()}`],
+          (r) => r.length >= 2 * (i + 1),
+        );
+        expect(new Set(rows.slice(2 * i).map((r) => r.visitor_id)).size).toBe(1); // stable across pages
+        ids.push(rows[2 * i]!.visitor_id);
+      }
+      return ids;
+    };
+    const persistent = await visitorIds('/products/pers?visitor=persistent');
+    expect(persistent[0]).not.toBe(persistent[1]);
+    const cookieless = await visitorIds('/products/cless');
+    expect(cookieless[0]).toBe(cookieless[1]);
+  });
+
   it('counts a back/forward-cache restore as a pageview', async () => {
     const site = await newSite();
     const { context, page } = await newPage();
