@@ -1,0 +1,79 @@
+/**
+ * Seeded randomness for the demo: mulberry32 (32-bit state, fast, good enough for synthetic
+ * data). Everything the demo generates draws from one of these, never Math.random, so a seed
+ * reproduces the same store.
+ */
+export class Rng {
+  private state: number;
+
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
+  /** Integer in [min, max]. */
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)]!;
+  }
+
+  /** Picks by weight; `weights[i]` belongs to `items[i]`. */
+  weighted<T>(items: readonly T[], weights: readonly number[]): T {
+    let total = 0;
+    for (const w of weights) total += w;
+    let r = this.next() * total;
+    for (let i = 0; i < items.length; i++) {
+      r -= weights[i]!;
+      if (r < 0) return items[i]!;
+    }
+    return items[items.length - 1]!;
+  }
+
+  /** Standard normal (Box–Muller). */
+  normal(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
+  /** Log-normal with the given median and log-space sigma. */
+  logNormal(median: number, sigma: number): number {
+    return median * Math.exp(sigma * this.normal());
+  }
+
+  /** Geometric number of extra trials: P(k) = (1 − p)^k p, k ≥ 0. */
+  geometric(p: number): number {
+    return Math.floor(Math.log(1 - this.next()) / Math.log(1 - p));
+  }
+
+  /** A version-4-shaped UUID from the stream (deterministic, unlike randomUUID). */
+  uuid(): string {
+    const hex = (n: number) => Math.floor(n).toString(16).padStart(8, '0');
+    const a = hex(this.next() * 4294967296);
+    const b = hex(this.next() * 4294967296);
+    const c = hex(this.next() * 4294967296);
+    const d = hex(this.next() * 4294967296);
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((parseInt(c[0]!, 16) & 3) | 8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+  }
+
+  /** A short random id (base36), e.g. for visitor ids. */
+  id(length = 12): string {
+    let s = '';
+    while (s.length < length) s += Math.floor(this.next() * 2176782336).toString(36).padStart(6, '0');
+    return s.slice(0, length);
+  }
+}

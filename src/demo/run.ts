@@ -1,0 +1,61 @@
+import type pg from 'pg';
+import { writeBatch } from '../commerce/batch.ts';
+import { createSite } from '../sites/sites.ts';
+import { CopySink } from './sink.ts';
+import { StoreSimulation, type SimulationStats } from './simulate.ts';
+import { HOST, PRODUCTS } from './world.ts';
+
+export interface DemoOptions {
+  days: number;
+  visitors: number;
+  seed: number;
+  /** Last simulated day is the day before this (UTC midnight, epoch ms); default today. */
+  endMs?: number;
+  conversionBoost?: number;
+}
+
+export interface DemoResult {
+  site: { id: string; publicKey: string; token: string };
+  stats: SimulationStats;
+  seconds: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export function todayUtcMs(now = Date.now()): number {
+  return Math.floor(now / DAY_MS) * DAY_MS;
+}
+
+/**
+ * Creates the demo site, its catalogue, then simulates `visitors` shoppers over `days` days
+ * ending yesterday, writing as it goes. Partitions for every month covered are made first.
+ */
+export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (line: string) => void = () => undefined): Promise<DemoResult> {
+  const started = performance.now();
+  const endMs = options.endMs ?? todayUtcMs();
+  const startMs = endMs - options.days * DAY_MS;
+  const site = await createSite(pool, { name: 'Demo Store', domain: HOST, timezone: 'America/New_York', currency: 'USD' });
+  await pool.query({
+    text: 'SELECT tally_ensure_partitions($1::date, $2::date)',
+    values: [new Date(startMs).toISOString().slice(0, 10), new Date(endMs).toISOString().slice(0, 10)],
+  });
+  const products = await writeBatch(pool, site.id, 'products', PRODUCTS.map((p) => ({ id: p.id, sku: p.sku, name: p.name, category: p.category, price: p.priceUsd, currency: 'USD' })));
+  if (!products.ok) throw new Error(`demo catalogue rejected: ${JSON.stringify(products.errors)}`);
+
+  let lastReport = 0;
+  const sink = new CopySink(pool, site.id, (rows) => {
+    const now = performance.now();
+    if (now - lastReport < 2_000) return;
+    lastReport = now;
+    const seconds = (now - started) / 1000;
+    progress(`demo: ${rows.toLocaleString('en-US')} rows written (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`);
+  });
+  const simulation = new StoreSimulation({ siteId: site.id, seed: options.seed, days: options.days, visitors: options.visitors, endMs, conversionBoost: options.conversionBoost }, sink);
+  const stats = await simulation.run();
+  await sink.finish();
+  return { site, stats, seconds: (performance.now() - started) / 1000 };
+}
+
+export function totalRows(stats: SimulationStats): number {
+  return Object.values(stats.rows).reduce((a, b) => a + b, 0);
+}
