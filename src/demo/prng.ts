@@ -62,12 +62,11 @@ export class Rng {
 
   /** A version-4-shaped UUID from the stream (deterministic, unlike randomUUID). */
   uuid(): string {
-    const hex = (n: number) => Math.floor(n).toString(16).padStart(8, '0');
-    const a = hex(this.next() * 4294967296);
-    const b = hex(this.next() * 4294967296);
-    const c = hex(this.next() * 4294967296);
-    const d = hex(this.next() * 4294967296);
-    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${((parseInt(c[0]!, 16) & 3) | 8).toString(16)}${c.slice(1, 4)}-${c.slice(4)}${d}`;
+    const a = HEX8(this.next() * 4294967296);
+    const b = HEX8(this.next() * 4294967296);
+    const c = HEX8(this.next() * 4294967296);
+    const d = HEX8(this.next() * 4294967296);
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${VARIANT[c.charCodeAt(0) & 3]}${c.slice(1, 4)}-${c.slice(4)}${d}`;
   }
 
   /** A short random id (base36), e.g. for visitor ids. */
@@ -76,4 +75,14 @@ export class Rng {
     while (s.length < length) s += Math.floor(this.next() * 2176782336).toString(36).padStart(6, '0');
     return s.slice(0, length);
   }
+}
+
+const VARIANT = ['8', '9', 'a', 'b'];
+
+const BYTE_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** 8 hex digits of a uint32 (a table lookup: Number#toString(16) is slow above 2^31). */
+function HEX8(n: number): string {
+  const u = n >>> 0;
+  return BYTE_HEX[u >>> 24]! + BYTE_HEX[(u >>> 16) & 255]! + BYTE_HEX[(u >>> 8) & 255]! + BYTE_HEX[u & 255]!;
 }

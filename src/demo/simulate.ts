@@ -77,6 +77,25 @@ interface Page {
   product?: Product;
 }
 
+let isoDay = -1;
+let isoPrefix = '';
+/** new Date(ts).toISOString() without the Date: the demo formats tens of millions of them. */
+export function isoTime(ts: number): string {
+  const day = Math.floor(ts / DAY_MS);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+  }
+  let ms = ts - day * DAY_MS;
+  const h = Math.floor(ms / 3_600_000);
+  ms -= h * 3_600_000;
+  const m = Math.floor(ms / 60_000);
+  ms -= m * 60_000;
+  const sec = Math.floor(ms / 1000);
+  ms -= sec * 1000;
+  return `${isoPrefix}${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${sec < 10 ? '0' : ''}${sec}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+}
+
 function cumulative(weights: number[]): number[] {
   let sum = 0;
   return weights.map((w) => (sum += w));
@@ -252,8 +271,10 @@ export class StoreSimulation {
     return src;
   }
 
+  /** site, occurred_at, received_at (= occurred_at: the demo has no network delay), event id, visitor, session. */
   private common(v: Visitor, sid: string, ts: number): CopyValue[] {
-    return [this.params.siteId, new Date(ts).toISOString(), new Date(ts + 250).toISOString(), this.rng.uuid(), v.vid, sid];
+    const at = isoTime(ts);
+    return [this.params.siteId, at, at, this.rng.uuid(), v.vid, sid];
   }
 
   private pageview(v: Visitor, sid: string, uid: string | null, ts: number, page: Page, query: string, ref: string | null): void {
