@@ -317,6 +317,25 @@ describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
     await context.close();
   });
 
+  it('a background tab waits until it is visible before counting its pageview', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage(() => {
+      // a tab opened in the background: hidden until the test "switches" to it
+      const w = window as unknown as { __visible?: boolean };
+      Object.defineProperty(Document.prototype, 'visibilityState', { get: () => (w.__visible ? 'visible' : 'hidden') });
+    });
+    await page.goto(`${site.base}/products/bg`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await new Promise((r) => setTimeout(r, 2500)); // more than the batch interval
+    expect(await pageviews(site.id, 0)).toHaveLength(0);
+    await page.evaluate(() => {
+      (window as unknown as { __visible?: boolean }).__visible = true;
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    expect((await pageviews(site.id, 1)).map((r) => r.path)).toEqual([`/s/${site.publicKey}/products/bg`]);
+    await context.close();
+  });
+
   it('counts a back/forward-cache restore as a pageview', async () => {
     const site = await newSite();
     const { context, page } = await newPage();
