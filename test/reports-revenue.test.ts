@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { createApp } from '../src/http/app.ts';
-import { runCommerceRollups } from '../src/jobs/commerce-rollups.ts';
+import { rebuildCommerceRollups, runCommerceRollups } from '../src/jobs/commerce-rollups.ts';
 import { createLogger } from '../src/log.ts';
 import { runProductTrafficRollup } from '../src/reports/products-traffic-rollup.ts';
 import { runRevenueRollup } from '../src/reports/revenue-rollup.ts';
@@ -176,6 +176,9 @@ describe('commerce rollups and reports', () => {
     const again = await runCommerceRollups({ pool: db.pool, signal });
     expect(again.detail?.trafficRows).toBe(0);
     await checkAll('idle run');
+    // The manual full rebuild gives the same numbers.
+    await rebuildCommerceRollups({ pool: db.pool, signal });
+    await checkAll('rebuild');
   });
 });
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { productDaySteps, type RollupOptions } from './revenue-rollup.ts';
+import { daySteps, type RollupOptions } from './revenue-rollup.ts';
 
 /**
  * Incremental product views / add-to-carts and visitor first touch, from the raw tables.
@@ -77,7 +77,7 @@ export function productTrafficSteps(lo: number, hi: number): { name: string; tex
                SET views = t.views + EXCLUDED.views, add_to_carts = t.add_to_carts + EXCLUDED.add_to_carts`,
       values: [],
     },
-    ...productDaySteps('traffic', 'ct_slots'),
+    ...daySteps('product_traffic', 'ct_slots', ['product_id'], ['views', 'add_to_carts']),
     {
       name: 'first touch',
       text: `CREATE TEMP TABLE ct_first ON COMMIT DROP AS

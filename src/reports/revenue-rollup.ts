@@ -103,27 +103,50 @@ export function revenueRollupSteps(changedSince: Date | string): { name: string;
     },
     {
       name: 'revenue slots',
-      text: `INSERT INTO commerce_revenue_slots (site_id, currency, slot, channel, orders, gross, discounts, tax, shipping, refunds, refund_count)
-             SELECT site_id, currency, slot, channel, sum(orders), sum(gross), sum(discounts), sum(tax), sum(shipping), sum(refunds), sum(refund_count)
+      text: `INSERT INTO commerce_revenue_slots (site_id, currency, slot, orders, gross, discounts, tax, shipping, refunds, refund_count)
+             SELECT site_id, currency, slot, sum(orders), sum(gross), sum(discounts), sum(tax), sum(shipping), sum(refunds), sum(refund_count)
+             FROM (
+               SELECT o.site_id, o.currency, d.slot, 1 AS orders, o.total AS gross, o.discount AS discounts, o.tax, o.shipping,
+                      0::bigint AS refunds, 0 AS refund_count
+               FROM cr_slots d JOIN orders o ON ${IN_SLOT('o')}
+               WHERE o.status IN ${PAID}
+               UNION ALL
+               SELECT r.site_id, r.currency, d.slot, 0, 0, 0, 0, 0, r.amount, 1
+               FROM cr_slots d JOIN refunds r ON ${IN_SLOT('r')}
+             ) x
+             GROUP BY site_id, currency, slot`,
+      values: [],
+    },
+    {
+      name: 'clear channel slots',
+      text: `DELETE FROM commerce_channel_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
+      values: [],
+    },
+    {
+      // The buyer's first-touch channel; a refund takes the channel of its order.
+      name: 'channel slots',
+      text: `INSERT INTO commerce_channel_slots (site_id, slot, channel, currency, orders, gross, refunds)
+             SELECT site_id, slot, channel, currency, sum(orders), sum(gross), sum(refunds)
              FROM (
                SELECT o.site_id, o.currency, d.slot, coalesce(ft.channel, 'unknown') AS channel, 1 AS orders,
-                      o.total AS gross, o.discount AS discounts, o.tax, o.shipping, 0::bigint AS refunds, 0 AS refund_count
+                      o.total AS gross, 0::bigint AS refunds
                FROM cr_slots d
                JOIN orders o ON ${IN_SLOT('o')}
                LEFT JOIN commerce_visitor_first_touch ft
                  ON ft.site_id = o.site_id AND ft.visitor_id = o.visitor_id AND ft.first_seen_at <= o.created_at
                WHERE o.status IN ${PAID}
                UNION ALL
-               SELECT r.site_id, r.currency, d.slot, coalesce(ft.channel, 'unknown'), 0, 0, 0, 0, 0, r.amount, 1
+               SELECT r.site_id, r.currency, d.slot, coalesce(ft.channel, 'unknown'), 0, 0, r.amount
                FROM cr_slots d
                JOIN refunds r ON ${IN_SLOT('r')}
                JOIN orders o ON o.site_id = r.site_id AND o.id = r.order_id
                LEFT JOIN commerce_visitor_first_touch ft
                  ON ft.site_id = o.site_id AND ft.visitor_id = o.visitor_id AND ft.first_seen_at <= o.created_at
              ) x
-             GROUP BY site_id, currency, slot, channel`,
+             GROUP BY site_id, slot, channel, currency`,
       values: [],
     },
+    ...daySteps('channel', 'cr_slots', ['channel', 'currency'], ['orders', 'gross', 'refunds']),
     {
       name: 'clear customer slots',
       text: `DELETE FROM commerce_customer_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
@@ -174,33 +197,34 @@ export function revenueRollupSteps(changedSince: Date | string): { name: string;
              GROUP BY o.site_id, d.slot, i.product_id, o.currency`,
       values: [],
     },
-    ...productDaySteps('sales', 'cr_slots'),
+    ...daySteps('product_sales', 'cr_slots', ['product_id', 'currency'], ['purchases', 'units', 'revenue']),
   ];
 }
 
-/** Rebuilds the UTC-day copy of a product slot table for the days of the slots in `slotsTable`. */
-export function productDaySteps(kind: 'sales' | 'traffic', slotsTable: string): { name: string; text: string; values: unknown[] }[] {
-  const cols = kind === 'sales' ? ['currency', 'purchases', 'units', 'revenue'] : ['views', 'add_to_carts'];
-  const keys = kind === 'sales' ? ['product_id', 'currency'] : ['product_id'];
-  const sums = cols.filter((c) => !keys.includes(c));
+/**
+ * Rebuilds the UTC-day copy (`commerce_<base>_days`) of a slot table (`commerce_<base>_slots`)
+ * for the days of the slots listed in `slotsTable`, from the slot table itself.
+ */
+export function daySteps(base: 'product_sales' | 'product_traffic' | 'channel', slotsTable: string, keys: string[], sums: string[]): { name: string; text: string; values: unknown[] }[] {
+  const days = `cr_${base}_days`;
   return [
     {
-      name: `dirty ${kind} days`,
-      text: `CREATE TEMP TABLE cr_${kind}_days ON COMMIT DROP AS
+      name: `dirty ${base} days`,
+      text: `CREATE TEMP TABLE ${days} ON COMMIT DROP AS
              SELECT DISTINCT site_id, (slot AT TIME ZONE 'UTC')::date AS day FROM ${slotsTable}`,
       values: [],
     },
     {
-      name: `clear product ${kind} days`,
-      text: `DELETE FROM commerce_product_${kind}_days r USING cr_${kind}_days d WHERE r.site_id = d.site_id AND r.day = d.day`,
+      name: `clear ${base} days`,
+      text: `DELETE FROM commerce_${base}_days r USING ${days} d WHERE r.site_id = d.site_id AND r.day = d.day`,
       values: [],
     },
     {
-      name: `product ${kind} days`,
-      text: `INSERT INTO commerce_product_${kind}_days (site_id, day, ${keys.join(', ')}, ${sums.join(', ')})
+      name: `${base} days`,
+      text: `INSERT INTO commerce_${base}_days (site_id, day, ${keys.join(', ')}, ${sums.join(', ')})
              SELECT s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}, ${sums.map((c) => `sum(s.${c})`).join(', ')}
-             FROM cr_${kind}_days d
-             JOIN commerce_product_${kind}_slots s ON s.site_id = d.site_id
+             FROM ${days} d
+             JOIN commerce_${base}_slots s ON s.site_id = d.site_id
                AND s.slot >= d.day::timestamp AT TIME ZONE 'UTC' AND s.slot < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
              GROUP BY s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}`,
       values: [],

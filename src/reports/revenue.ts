@@ -71,24 +71,28 @@ export function aov(gross: number, orders: number): number {
   return orders > 0 ? Math.floor((2 * gross + orders) / (2 * orders)) : 0;
 }
 
+/**
+ * Per-bucket sums in one pass over the slots of the range: width_bucket() places each slot by
+ * binary search in the sorted bucket starts (a join of buckets to slots on a range condition
+ * was a nested loop: 235 ms at 90 days × 12k slots; this is one index range scan).
+ */
 export function seriesSql(siteId: string, currency: string, range: ReportRange) {
-  const [starts, ends, labels] = bucketArrays(range.buckets);
+  const [starts] = bucketArrays(range.buckets);
   return {
-    text: `SELECT b.t, coalesce(sum(s.orders), 0) AS "orders", coalesce(sum(s.gross), 0) AS "gross",
-                  coalesce(sum(s.discounts), 0) AS "discounts", coalesce(sum(s.tax), 0) AS "tax",
-                  coalesce(sum(s.shipping), 0) AS "shipping", coalesce(sum(s.refunds), 0) AS "refunds"
-           FROM unnest($3::timestamptz[], $4::timestamptz[], $5::text[]) WITH ORDINALITY AS b(start, "end", t, i)
-           LEFT JOIN commerce_revenue_slots s
-             ON s.site_id = $1::bigint AND s.currency = $2::text AND s.slot >= b.start AND s.slot < b."end"
-           GROUP BY b.i, b.t ORDER BY b.i`,
-    values: [siteId, currency, starts, ends, labels],
+    text: `SELECT width_bucket(s.slot, $3::timestamptz[]) AS "bucket", sum(s.orders) AS "orders", sum(s.gross) AS "gross",
+                  sum(s.discounts) AS "discounts", sum(s.tax) AS "tax", sum(s.shipping) AS "shipping", sum(s.refunds) AS "refunds"
+           FROM commerce_revenue_slots s
+           WHERE s.site_id = $1::bigint AND s.currency = $2::text AND s.slot >= $4::timestamptz AND s.slot < $5::timestamptz
+           GROUP BY 1`,
+    values: [siteId, currency, starts, range.start, range.end],
   };
 }
 
 export function customersSql(siteId: string, currency: string, start: Date, end: Date) {
   return {
-    text: `SELECT (SELECT count(DISTINCT customer_hash) FROM commerce_customer_slots
-                    WHERE site_id = $1::bigint AND currency = $2::text AND slot >= $3::timestamptz AND slot < $4::timestamptz) AS "customers",
+    // DISTINCT in a subquery lets the planner hash (count(DISTINCT) always sorts).
+    text: `SELECT (SELECT count(*) FROM (SELECT DISTINCT customer_hash FROM commerce_customer_slots
+                    WHERE site_id = $1::bigint AND currency = $2::text AND slot >= $3::timestamptz AND slot < $4::timestamptz) c) AS "customers",
                   (SELECT count(*) FROM commerce_customer_first
                     WHERE site_id = $1::bigint AND currency = $2::text AND first_paid_at >= $3::timestamptz AND first_paid_at < $4::timestamptz) AS "newCustomers"`,
     values: [siteId, currency, start, end],
@@ -96,13 +100,19 @@ export function customersSql(siteId: string, currency: string, start: Date, end:
 }
 
 export function byChannelSql(siteId: string, currency: string, start: Date, end: Date) {
+  const where = splitWhere(3);
   return {
     text: `SELECT channel AS "key", sum(orders) AS "orders", sum(gross) AS "gross", sum(refunds) AS "refunds",
                   sum(gross) - sum(refunds) AS "net"
-           FROM commerce_revenue_slots
-           WHERE site_id = $1::bigint AND currency = $2::text AND slot >= $3::timestamptz AND slot < $4::timestamptz
+           FROM (
+             SELECT channel, orders, gross, refunds FROM commerce_channel_days
+              WHERE site_id = $1::bigint AND currency = $2::text AND ${where.days}
+             UNION ALL
+             SELECT channel, orders, gross, refunds FROM commerce_channel_slots
+              WHERE site_id = $1::bigint AND currency = $2::text AND ${where.slots}
+           ) x
            GROUP BY channel ORDER BY sum(gross) DESC, channel`,
-    values: [siteId, currency, start, end],
+    values: [siteId, currency, ...splitValues(splitRange(start, end))],
   };
 }
 
@@ -134,19 +144,25 @@ export function topProductsSql(siteId: string, currency: string, start: Date, en
 
 async function totalsAndSeries(db: pg.Pool, siteId: string, currency: string, range: ReportRange): Promise<{ totals: RevenueTotals; series: RevenuePoint[] }> {
   const [seriesRes, customersRes] = await Promise.all([
-    db.query<RevenuePoint & { discounts: number; tax: number; shipping: number }>(seriesSql(siteId, currency, range)),
+    db.query<{ bucket: number; orders: number; gross: number; discounts: number; tax: number; shipping: number; refunds: number }>(seriesSql(siteId, currency, range)),
     db.query<{ customers: number; newCustomers: number }>(customersSql(siteId, currency, range.start, range.end)),
   ]);
   const totals: RevenueTotals = { orders: 0, gross: 0, discounts: 0, tax: 0, shipping: 0, refunds: 0, net: 0, aov: 0, customers: 0, new_customers: 0 };
-  const series = seriesRes.rows.map((r) => {
+  const series: RevenuePoint[] = range.buckets.map((b) => ({ t: b.t, orders: 0, gross: 0, refunds: 0, net: 0 }));
+  for (const r of seriesRes.rows) {
+    const point = series[r.bucket - 1];
+    if (!point) continue; // cannot happen: every slot in [start, end) is in a bucket
+    point.orders = r.orders;
+    point.gross = r.gross;
+    point.refunds = r.refunds;
+    point.net = r.gross - r.refunds;
     totals.orders += r.orders;
     totals.gross += r.gross;
     totals.discounts += r.discounts;
     totals.tax += r.tax;
     totals.shipping += r.shipping;
     totals.refunds += r.refunds;
-    return { t: r.t, orders: r.orders, gross: r.gross, refunds: r.refunds, net: r.gross - r.refunds };
-  });
+  }
   totals.net = totals.gross - totals.refunds;
   totals.aov = aov(totals.gross, totals.orders);
   totals.customers = customersRes.rows[0]!.customers;
