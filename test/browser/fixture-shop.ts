@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A small shop for the browser tests, on its own origin (another port than Tally), so the
  * tracker runs cross-origin as on a real store. Every page lives under /s/<publicKey>/ so each
  * test works on a site of its own. Query flags on the first page: `dnt=1` adds
- * data-do-not-track, `hash=1` data-hash, `exclude=PATTERNS` data-exclude, `visitor=MODE` data-visitor, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
+ * data-do-not-track, `hash=1` data-hash, `exclude=PATTERNS` data-exclude, `visitor=MODE` data-visitor, `twice=1` includes t.js twice, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
  * queue stub before t.js has loaded.
  */
 export interface FixtureShop {
@@ -31,6 +31,7 @@ function layout(tally: string, key: string, query: URLSearchParams, title: strin
 <script>window.tally=window.tally||function(){(tally.q=tally.q||[]).push(arguments)};
 ${customer ? `tally('identify', ${JSON.stringify(customer)}); tally('track', 'queued_before_load', {from: 'stub'});` : ''}</script>
 <script defer src="${tally}/t.js" ${attrs}></script>
+${query.get('twice') ? `<script defer src="${tally}/t.js" ${attrs}></script>` : ''}
 <style>body{margin:0;font:16px sans-serif} button{display:block;margin:8px;padding:8px;width:200px}</style>
 </head><body>${body}</body></html>`;
 }

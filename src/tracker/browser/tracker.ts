@@ -1,9 +1,6 @@
 /**
- * Tally's browser tracker, served as /t.js (one minified IIFE; budget 3,000 bytes gzipped).
- *
- *   <script defer src="https://HOST/t.js" data-site="PUBLIC_KEY"></script>
- *
- * Every handler runs inside `safe`, so a failure of the tracker never reaches the page.
+ * The tracker proper (entry: index.ts). Every handler runs inside `safe`, so a failure of the
+ * tracker never reaches the page.
  */
 import { cssSelector } from './selector.ts';
 import { excludePattern, isRageClick, tokenBuckets, type Click } from './signals.ts';
@@ -29,246 +26,248 @@ interface Api {
 }
 type Win = Window & { tally?: Api | ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[] }; doNotTrack?: string };
 
-const safe =
-  <A extends unknown[]>(f: (...args: A) => unknown) =>
-  (...args: A): void => {
+export function startTracker(): void {
+  const safe =
+    <A extends unknown[]>(f: (...args: A) => unknown) =>
+    (...args: A): void => {
+      try {
+        f(...args);
+      } catch {
+        // the tracker never surfaces its own errors to the page
+      }
+    };
+
+  const w = window as Win;
+  const d = document;
+  const loc = location;
+  const listen = (target: EventTarget, type: string, handler: (e: never) => void, capture?: boolean) =>
+    target.addEventListener(type, safe(handler as (e: Event) => void), capture);
+  const storage = (k: string, v?: string): string | null => {
     try {
-      f(...args);
+      if (v !== undefined) localStorage.setItem(k, v);
+      return localStorage.getItem(k);
     } catch {
-      // the tracker never surfaces its own errors to the page
+      return null; // storage blocked (privacy modes, sandboxed frames)
+    }
+  };
+  const uuid = (): string =>
+    crypto.randomUUID
+      ? crypto.randomUUID()
+      : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
+          (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
+        );
+
+  const script = (d.currentScript || d.querySelector('script[data-site]')) as HTMLScriptElement | null;
+  const attr = (name: string) => script?.getAttribute(`data-${name}`) ?? null;
+  const flag = (name: string) => attr(name) !== null && attr(name) !== 'false';
+  const site = attr('site');
+  const endpoint = attr('endpoint') || `${script ? new URL(script.src, loc.href).origin : ''}/collect`;
+  const hashMode = flag('hash');
+  const exclude = excludePattern(attr('exclude') || '');
+  const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+  const disabled =
+    !site ||
+    (flag('do-not-track') && (nav.doNotTrack === '1' || w.doNotTrack === '1' || nav.globalPrivacyControl === true)) ||
+    (!flag('localhost') && (/^(localhost|127\.|\[::1\])|\.localhost$/.test(loc.hostname) || loc.protocol === 'file:'));
+  const vid = attr('visitor') === 'persistent' ? storage('tally_vid') || storage('tally_vid', uuid()) : null;
+  let uid: string | null = null;
+  try {
+    uid = sessionStorage.getItem('tally_uid');
+  } catch {
+    // storage blocked
+  }
+
+  const transport = createTransport(
+    site || '',
+    (body, keepalive) => fetch(endpoint, { method: 'POST', body, keepalive, credentials: 'omit' }).then((r) => r.status),
+    (body) => !!nav.sendBeacon && nav.sendBeacon(endpoint, new Blob([body], { type: 'text/plain' })),
+  );
+
+  const isExcluded = (url: string) => !!exclude && exclude.test(new URL(url, loc.href).pathname);
+
+  function send(type: string, event: TrackerEvent) {
+    if (disabled || storage('tally_ignore') === 'true') return;
+    event.type = type;
+    event.id = uuid();
+    event.ts = Date.now();
+    event.url ??= loc.href;
+    if (vid) event.vid = vid;
+    if (uid) event.uid = uid;
+    transport.push(event);
+  }
+
+  // ---- heatmaps: click points and scroll depth, batched per page ----
+  const heatmaps = flag('heatmaps');
+  let points: Point[] = [];
+  let recent: Click[] = [];
+  let heatUrl = loc.href;
+  let scroll = 0;
+  let sentScroll = 0;
+  let heatTimer: ReturnType<typeof setTimeout> | undefined;
+  const docHeight = () => d.documentElement.scrollHeight;
+
+  const measureScroll = () => {
+    scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / docHeight()) * 100)));
+  };
+
+  /** One heatmap event per page per flush (≤ 200 points each); `leaving` adds the scroll depth. */
+  function flushHeatmap(leaving?: boolean) {
+    clearTimeout(heatTimer);
+    heatTimer = undefined;
+    if (!heatmaps) return;
+    if (leaving) measureScroll();
+    const withScroll = leaving && scroll > sentScroll;
+    if (withScroll) sentScroll = scroll;
+    // A scroll depth with no click still needs one point (contract: 1–200): a `scroll` point at
+    // the deepest document y reached.
+    if (!points.length && withScroll) points.push({ x: 0, y: Math.round((scroll / 100) * docHeight()), kind: 'scroll' });
+    while (points.length) {
+      send('heatmap', { url: heatUrl, vw: innerWidth, dh: docHeight(), scroll, points: points.splice(0, 200) });
+    }
+  }
+
+  const onClick = (e: MouseEvent) => {
+    const target = e.target as Element;
+    // `data-tally-event="name"` (+ `data-tally-prop-*`) on any element tracks clicks on it.
+    const el = target.closest?.('[data-tally-event]');
+    if (el) {
+      const props: Props = {};
+      for (const a of el.attributes) if (a.name.startsWith('data-tally-prop-')) props[a.name.slice(16)] = a.value;
+      track(el.getAttribute('data-tally-event')!, props);
+    }
+    if (heatmaps && !isExcluded(heatUrl)) {
+      const x = Math.round(e.pageX);
+      const y = Math.round(e.pageY);
+      points.push({
+        x,
+        y,
+        kind: isRageClick(recent, { x, y, t: Date.now() }) ? 'rage' : 'click',
+        sel: target.tagName ? cssSelector(target) : undefined,
+      });
+      heatTimer ??= setTimeout(safe(flushHeatmap), 1000);
+    }
+  };
+  listen(d, 'click', onClick, true);
+  if (heatmaps) listen(w, 'scroll', measureScroll);
+
+  // ---- pageviews ----
+  let lastUrl: string | undefined;
+  let lastKey: string | undefined;
+  let started = false;
+
+  function pageview(url?: string) {
+    const href = new URL(url || loc.href, loc.href).href;
+    flushHeatmap(true); // what the visitor did on the page being left
+    points = [];
+    recent = [];
+    heatUrl = href;
+    scroll = sentScroll = 0;
+    if (isExcluded(href)) return;
+    send('pageview', {
+      url: href,
+      ref: lastUrl ?? (d.referrer || undefined),
+      title: d.title,
+      sw: screen.width,
+      vw: innerWidth,
+      vh: innerHeight,
+    });
+    lastUrl = href;
+  }
+
+  /** Automatic pageview when the path (and the hash, in hash mode) changed. */
+  const autoPageview = () => {
+    const key = loc.pathname + (hashMode ? loc.hash : '');
+    if (started && key !== lastKey) {
+      lastKey = key;
+      pageview();
     }
   };
 
-const w = window as Win;
-const d = document;
-const loc = location;
-const listen = (target: EventTarget, type: string, handler: (e: never) => void, capture?: boolean) =>
-  target.addEventListener(type, safe(handler as (e: Event) => void), capture);
-const storage = (k: string, v?: string): string | null => {
-  try {
-    if (v !== undefined) localStorage.setItem(k, v);
-    return localStorage.getItem(k);
-  } catch {
-    return null; // storage blocked (privacy modes, sandboxed frames)
-  }
-};
-const uuid = (): string =>
-  crypto.randomUUID
-    ? crypto.randomUUID()
-    : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-        (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
-      );
-
-const script = (d.currentScript || d.querySelector('script[data-site]')) as HTMLScriptElement | null;
-const attr = (name: string) => script?.getAttribute(`data-${name}`) ?? null;
-const flag = (name: string) => attr(name) !== null && attr(name) !== 'false';
-const site = attr('site');
-const endpoint = attr('endpoint') || `${script ? new URL(script.src, loc.href).origin : ''}/collect`;
-const hashMode = flag('hash');
-const exclude = excludePattern(attr('exclude') || '');
-const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-const disabled =
-  !site ||
-  (flag('do-not-track') && (nav.doNotTrack === '1' || w.doNotTrack === '1' || nav.globalPrivacyControl === true)) ||
-  (!flag('localhost') && (/^(localhost|127\.|\[::1\])|\.localhost$/.test(loc.hostname) || loc.protocol === 'file:'));
-const vid = attr('visitor') === 'persistent' ? storage('tally_vid') || storage('tally_vid', uuid()) : null;
-let uid: string | null = null;
-try {
-  uid = sessionStorage.getItem('tally_uid');
-} catch {
-  // storage blocked
-}
-
-const transport = createTransport(
-  site || '',
-  (body, keepalive) => fetch(endpoint, { method: 'POST', body, keepalive, credentials: 'omit' }).then((r) => r.status),
-  (body) => !!nav.sendBeacon && nav.sendBeacon(endpoint, new Blob([body], { type: 'text/plain' })),
-);
-
-const isExcluded = (url: string) => !!exclude && exclude.test(new URL(url, loc.href).pathname);
-
-function send(type: string, event: TrackerEvent) {
-  if (disabled || storage('tally_ignore') === 'true') return;
-  event.type = type;
-  event.id = uuid();
-  event.ts = Date.now();
-  event.url ??= loc.href;
-  if (vid) event.vid = vid;
-  if (uid) event.uid = uid;
-  transport.push(event);
-}
-
-// ---- heatmaps: click points and scroll depth, batched per page ----
-const heatmaps = flag('heatmaps');
-let points: Point[] = [];
-let recent: Click[] = [];
-let heatUrl = loc.href;
-let scroll = 0;
-let sentScroll = 0;
-let heatTimer: ReturnType<typeof setTimeout> | undefined;
-const docHeight = () => d.documentElement.scrollHeight;
-
-const measureScroll = () => {
-  scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / docHeight()) * 100)));
-};
-
-/** One heatmap event per page per flush (≤ 200 points each); `leaving` adds the scroll depth. */
-function flushHeatmap(leaving?: boolean) {
-  clearTimeout(heatTimer);
-  heatTimer = undefined;
-  if (!heatmaps) return;
-  if (leaving) measureScroll();
-  const withScroll = leaving && scroll > sentScroll;
-  if (withScroll) sentScroll = scroll;
-  // A scroll depth with no click still needs one point (contract: 1–200): a `scroll` point at
-  // the deepest document y reached.
-  if (!points.length && withScroll) points.push({ x: 0, y: Math.round((scroll / 100) * docHeight()), kind: 'scroll' });
-  while (points.length) {
-    send('heatmap', { url: heatUrl, vw: innerWidth, dh: docHeight(), scroll, points: points.splice(0, 200) });
-  }
-}
-
-const onClick = (e: MouseEvent) => {
-  const target = e.target as Element;
-  // `data-tally-event="name"` (+ `data-tally-prop-*`) on any element tracks clicks on it.
-  const el = target.closest?.('[data-tally-event]');
-  if (el) {
-    const props: Props = {};
-    for (const a of el.attributes) if (a.name.startsWith('data-tally-prop-')) props[a.name.slice(16)] = a.value;
-    track(el.getAttribute('data-tally-event')!, props);
-  }
-  if (heatmaps && !isExcluded(heatUrl)) {
-    const x = Math.round(e.pageX);
-    const y = Math.round(e.pageY);
-    points.push({
-      x,
-      y,
-      kind: isRageClick(recent, { x, y, t: Date.now() }) ? 'rage' : 'click',
-      sel: target.tagName ? cssSelector(target) : undefined,
-    });
-    heatTimer ??= setTimeout(safe(flushHeatmap), 1000);
-  }
-};
-listen(d, 'click', onClick, true);
-if (heatmaps) listen(w, 'scroll', measureScroll);
-
-// ---- pageviews ----
-let lastUrl: string | undefined;
-let lastKey: string | undefined;
-let started = false;
-
-function pageview(url?: string) {
-  const href = new URL(url || loc.href, loc.href).href;
-  flushHeatmap(true); // what the visitor did on the page being left
-  points = [];
-  recent = [];
-  heatUrl = href;
-  scroll = sentScroll = 0;
-  if (isExcluded(href)) return;
-  send('pageview', {
-    url: href,
-    ref: lastUrl ?? (d.referrer || undefined),
-    title: d.title,
-    sw: screen.width,
-    vw: innerWidth,
-    vh: innerHeight,
-  });
-  lastUrl = href;
-}
-
-/** Automatic pageview when the path (and the hash, in hash mode) changed. */
-const autoPageview = () => {
-  const key = loc.pathname + (hashMode ? loc.hash : '');
-  if (started && key !== lastKey) {
-    lastKey = key;
-    pageview();
-  }
-};
-
-// Prerendered and background tabs wait until the visitor actually sees the page.
-const start = () => {
-  if (!started && d.visibilityState === 'visible' && !(d as Document & { prerendering?: boolean }).prerendering) {
-    started = true;
-    autoPageview();
-  }
-};
-const auto = attr('auto') !== 'false';
-if (auto) {
-  for (const method of ['pushState', 'replaceState'] as const) {
-    const original = history[method];
-    history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
-      const result = original.apply(this, args);
-      safe(autoPageview)();
-      return result;
-    };
-  }
-  listen(w, 'popstate', autoPageview);
-  if (hashMode) listen(w, 'hashchange', autoPageview);
-  listen(d, 'visibilitychange', start);
-  listen(d, 'prerenderingchange', start);
-  // A back/forward-cache restore is a new view of the page.
-  listen(w, 'pageshow', (e: PageTransitionEvent) => {
-    if (e.persisted) {
-      lastKey = undefined;
+  // Prerendered and background tabs wait until the visitor actually sees the page.
+  const start = () => {
+    if (!started && d.visibilityState === 'visible' && !(d as Document & { prerendering?: boolean }).prerendering) {
+      started = true;
       autoPageview();
     }
-  });
-}
-
-// ---- leaving: send everything now, by beacon ----
-const leave = () => {
-  flushHeatmap(true);
-  transport.flush(true);
-};
-listen(d, 'visibilitychange', () => d.visibilityState === 'hidden' && leave());
-listen(w, 'pagehide', leave);
-
-// ---- errors ----
-if (flag('errors')) {
-  const perError = tokenBuckets(5, 30_000);
-  const overall = tokenBuckets(30, 2000);
-  const report = (error: unknown, message?: string, file?: string, line?: number, col?: number) => {
-    const err = error as Partial<Error> | null;
-    const stack = err && err.stack ? String(err.stack).slice(0, 4000) : undefined;
-    const frame = /(https?:\/\/[^\s)]+?):(\d+):(\d+)/.exec(stack || '');
-    const kind = (err && err.name) || (message ? 'Error' : 'UnhandledRejection');
-    const text = String((err && err.message) || message || error).slice(0, 2000);
-    file ||= frame?.[1];
-    line ||= frame ? +frame[2]! : undefined;
-    col ||= frame ? +frame[3]! : undefined;
-    if (isExcluded(loc.href) || !perError(`${kind}|${text}|${file}:${line}`, Date.now()) || !overall('', Date.now())) return;
-    send('error', { kind, message: text, stack, file, line, col, handled: false });
   };
-  listen(w, 'error', (e: ErrorEvent) => report(e.error, e.message, e.filename, e.lineno, e.colno));
-  listen(w, 'unhandledrejection', (e: PromiseRejectionEvent) => report(e.reason));
-}
-
-// ---- public API ----
-function track(name: string, props?: Props, options?: { revenue?: Revenue }) {
-  send('event', { name: String(name), props, revenue: options && options.revenue });
-}
-
-function identify(customerId: string | number | null) {
-  uid = customerId === null || customerId === undefined ? null : String(customerId);
-  try {
-    if (uid) sessionStorage.setItem('tally_uid', uid);
-    else sessionStorage.removeItem('tally_uid');
-  } catch {
-    // storage blocked: the id still applies to this page
+  const auto = attr('auto') !== 'false';
+  if (auto) {
+    for (const method of ['pushState', 'replaceState'] as const) {
+      const original = history[method];
+      history[method] = function (this: History, ...args: Parameters<History['pushState']>) {
+        const result = original.apply(this, args);
+        safe(autoPageview)();
+        return result;
+      };
+    }
+    listen(w, 'popstate', autoPageview);
+    if (hashMode) listen(w, 'hashchange', autoPageview);
+    listen(d, 'visibilitychange', start);
+    listen(d, 'prerenderingchange', start);
+    // A back/forward-cache restore is a new view of the page.
+    listen(w, 'pageshow', (e: PageTransitionEvent) => {
+      if (e.persisted) {
+        lastKey = undefined;
+        autoPageview();
+      }
+    });
   }
+
+  // ---- leaving: send everything now, by beacon ----
+  const leave = () => {
+    flushHeatmap(true);
+    transport.flush(true);
+  };
+  listen(d, 'visibilitychange', () => d.visibilityState === 'hidden' && leave());
+  listen(w, 'pagehide', leave);
+
+  // ---- errors ----
+  if (flag('errors')) {
+    const perError = tokenBuckets(5, 30_000);
+    const overall = tokenBuckets(30, 2000);
+    const report = (error: unknown, message?: string, file?: string, line?: number, col?: number) => {
+      const err = error as Partial<Error> | null;
+      const stack = err && err.stack ? String(err.stack).slice(0, 4000) : undefined;
+      const frame = /(https?:\/\/[^\s)]+?):(\d+):(\d+)/.exec(stack || '');
+      const kind = (err && err.name) || (message ? 'Error' : 'UnhandledRejection');
+      const text = String((err && err.message) || message || error).slice(0, 2000);
+      file ||= frame?.[1];
+      line ||= frame ? +frame[2]! : undefined;
+      col ||= frame ? +frame[3]! : undefined;
+      if (isExcluded(loc.href) || !perError(`${kind}|${text}|${file}:${line}`, Date.now()) || !overall('', Date.now())) return;
+      send('error', { kind, message: text, stack, file, line, col, handled: false });
+    };
+    listen(w, 'error', (e: ErrorEvent) => report(e.error, e.message, e.filename, e.lineno, e.colno));
+    listen(w, 'unhandledrejection', (e: PromiseRejectionEvent) => report(e.reason));
+  }
+
+  // ---- public API ----
+  function track(name: string, props?: Props, options?: { revenue?: Revenue }) {
+    send('event', { name: String(name), props, revenue: options && options.revenue });
+  }
+
+  function identify(customerId: string | number | null) {
+    uid = customerId === null || customerId === undefined ? null : String(customerId);
+    try {
+      if (uid) sessionStorage.setItem('tally_uid', uid);
+      else sessionStorage.removeItem('tally_uid');
+    } catch {
+      // storage blocked: the id still applies to this page
+    }
+  }
+
+  const methods = { track, identify, pageview };
+  const api = safe((method: string, ...args: unknown[]) => {
+    const fn = methods[method as keyof typeof methods] as ((...a: unknown[]) => void) | undefined;
+    fn?.(...args);
+  }) as Api;
+  api.track = safe(track);
+  api.identify = safe(identify);
+  api.pageview = safe(pageview);
+
+  // Calls made before the script loaded, via the queue stub (see docs/api.md "Tracker").
+  const queued = w.tally?.q || [];
+  w.tally = api;
+  for (const args of queued) api.apply(0, args as Parameters<Api>);
+  if (auto) start();
 }
-
-const methods = { track, identify, pageview };
-const api = safe((method: string, ...args: unknown[]) => {
-  const fn = methods[method as keyof typeof methods] as ((...a: unknown[]) => void) | undefined;
-  fn?.(...args);
-}) as Api;
-api.track = safe(track);
-api.identify = safe(identify);
-api.pageview = safe(pageview);
-
-// Calls made before the script loaded, via the queue stub (see docs/api.md "Tracker").
-const queued = w.tally?.q || [];
-w.tally = api;
-for (const args of queued) api.apply(0, args as Parameters<Api>);
-if (auto) start();
