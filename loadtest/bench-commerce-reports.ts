@@ -111,7 +111,7 @@ async function main(): Promise<void> {
         const path = `/api/v1/sites/${site.id}/reports/${report}?from=${from}&to=${today}`;
         const samples: number[] = [];
         for (let i = 0; i < ITERATIONS + 3; i++) {
-          const [t, res] = await time(() => app.request(path, { headers: { authorization: `Bearer ${token}` } }));
+          const [t, res] = await time(async () => app.request(path, { headers: { authorization: `Bearer ${token}` } }));
           if (res.status !== 200) throw new Error(`${path}: ${res.status} ${await res.text()}`);
           await res.arrayBuffer();
           if (i >= 3) samples.push(t);

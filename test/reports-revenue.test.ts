@@ -220,6 +220,11 @@ describe('commerce report endpoints', () => {
     expect((await get(`/api/v1/sites/${site.id}/reports/products`, site.token)).status).toBe(200);
   });
 
+  it('are described in /openapi.json', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/sites/{siteId}/reports/revenue', '/api/v1/sites/{siteId}/reports/products']));
+  });
+
   it('sort and limit products, with rates', async () => {
     const { body } = await get(`/api/v1/sites/${site.id}/reports/products?from=2026-10-20&to=2026-11-05&sort=views&limit=3`);
     const rows = body.products as { product_id: string; views: number; add_to_carts: number; purchases: number; cart_rate: number | null; conversion_rate: number | null; name: string | null }[];

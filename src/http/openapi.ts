@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { commerceOpenApi } from '../commerce/openapi.ts';
 import { ingestOpenApi } from '../ingest/openapi.ts';
+import { commerceReportsOpenApi } from '../reports/commerce-openapi.ts';
 import { reportsOpenApi } from '../reports/openapi.ts';
 
 /** OpenAPI 3.1 paths of one area: `{ "/collect": { post: {...} } }`. */
@@ -24,7 +25,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...commerceOpenApi, ...reportsOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...commerceReportsOpenApi },
   };
 }
 
