@@ -4,12 +4,9 @@ import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { badRequest, jsonError, unavailable } from '../http/errors.ts';
 import { upsertCommerce } from './batch.ts';
+import { MAX_BODY_BYTES, MAX_ITEMS_PER_REQUEST } from './limits.ts';
 import { COMMERCE_KINDS, type CommerceKind } from './schemas.ts';
 
-/** At most this many items per request (contract §3); more → 413. */
-export const MAX_ITEMS_PER_REQUEST = 1000;
-/** 1,000 orders of ~20 items each fit comfortably; larger bodies → 413 before parsing. */
-export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 /**
  * `POST /api/v1/sites/{siteId}/orders|refunds|customers|products` — one object or an array,
