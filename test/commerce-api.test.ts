@@ -180,3 +180,13 @@ describe('customers and products', () => {
     expect(await count('products')).toBe(1);
   });
 });
+
+describe('concurrent re-sends', () => {
+  it('two requests creating the same new order at once leave one copy of its items', async () => {
+    const o = order('race-1');
+    const results = await Promise.all([post('orders', o), post('orders', o), post('orders', o)]);
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM order_items WHERE site_id = $1 AND order_id = 'race-1'`, [site.id]);
+    expect(rows[0].n).toBe(2);
+  });
+});

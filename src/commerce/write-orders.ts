@@ -118,7 +118,10 @@ export async function writeOrders(client: pg.ClientBase, siteId: string, orders:
   if (errors.length > 0) return { upserted: 0, errors };
   const unique = latest.map((l) => l.item);
   await client.query(upsertOrdersSql(siteId, unique));
-  if (existing.size > 0) await client.query(deleteItemsSql(siteId, [...existing.keys()]));
+  // Every order of the batch is now row-locked by the upsert, so deleting the items of all of
+  // them (not only those seen before) also covers an order a concurrent request created
+  // meanwhile: its items are committed by now and are replaced, not duplicated.
+  await client.query(deleteItemsSql(siteId, ids));
   await client.query(insertItemsSql(siteId, unique));
   return { upserted: orders.length, errors };
 }
