@@ -3,6 +3,7 @@ import { commerceOpenApi } from '../commerce/openapi.ts';
 import { ingestOpenApi } from '../ingest/openapi.ts';
 import { commerceReportsOpenApi } from '../reports/commerce-openapi.ts';
 import { reportsOpenApi } from '../reports/openapi.ts';
+import { trackerOpenApi } from '../tracker/openapi.ts';
 
 /** OpenAPI 3.1 paths of one area: `{ "/collect": { post: {...} } }`. */
 export type OpenApiPaths = Record<string, Record<string, unknown>>;
@@ -25,7 +26,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...commerceReportsOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...commerceReportsOpenApi },
   };
 }
 

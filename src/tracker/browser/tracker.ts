@@ -110,12 +110,14 @@ export function startTracker(): void {
     scroll = Math.max(scroll, Math.min(100, Math.round(((scrollY + innerHeight) / docHeight()) * 100)));
   };
 
-  /** One heatmap event per page per flush (≤ 200 points each); `leaving` adds the scroll depth. */
+  /**
+   * One heatmap event per page per flush (≤ 200 points each); `leaving` adds the scroll depth
+   * (measured by the caller: on an SPA navigation the DOM may already show the next page).
+   */
   function flushHeatmap(leaving?: boolean) {
     clearTimeout(heatTimer);
     heatTimer = undefined;
     if (!heatmaps) return;
-    if (leaving) measureScroll();
     const withScroll = leaving && scroll > sentScroll;
     if (withScroll) sentScroll = scroll;
     // A scroll depth with no click still needs one point (contract: 1–200): a `scroll` point at
@@ -215,6 +217,7 @@ export function startTracker(): void {
 
   // ---- leaving: send everything now, by beacon ----
   const leave = () => {
+    measureScroll(); // also covers a page that fits the screen and was never scrolled
     flushHeatmap(true);
     transport.flush(true);
   };
