@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
  * A small shop for the browser tests, on its own origin (another port than Tally), so the
  * tracker runs cross-origin as on a real store. Every page lives under /s/<publicKey>/ so each
  * test works on a site of its own. Query flags on the first page: `dnt=1` adds
- * data-do-not-track, `hash=1` data-hash, `exclude=PATTERNS` data-exclude, `visitor=MODE` data-visitor, `twice=1` includes t.js twice, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
+ * data-do-not-track, `hash=1` data-hash, `auto=false` data-auto, `exclude=PATTERNS` data-exclude, `visitor=MODE` data-visitor, `twice=1` includes t.js twice, `nolocal=1` drops data-localhost, `customer=ID` identifies through the
  * queue stub before t.js has loaded.
  */
 export interface FixtureShop {
@@ -24,6 +24,7 @@ function layout(tally: string, key: string, query: URLSearchParams, title: strin
     query.get('dnt') ? 'data-do-not-track="true"' : '',
     query.get('exclude') ? `data-exclude="${esc(query.get('exclude')!)}"` : '',
     query.get('hash') ? 'data-hash' : '',
+    query.get('auto') ? `data-auto="${esc(query.get('auto')!)}"` : '',
     query.get('visitor') ? `data-visitor="${esc(query.get('visitor')!)}"` : '',
   ].join(' ');
   const customer = query.get('customer');

@@ -261,6 +261,26 @@ describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
     await context.close();
   });
 
+  it('data-auto="false" sends only the pageviews asked for with tally.pageview(url?)', async () => {
+    const site = await newSite();
+    const { context, page } = await newPage();
+    await page.goto(`${site.base}/app/?auto=false`);
+    await page.waitForFunction(() => typeof (window as { tally?: { track?: unknown } }).tally?.track === 'function');
+    await page.click('#to-cart'); // pushState: not counted in manual mode
+    await page.evaluate(() => {
+      const t = (window as unknown as { tally: { pageview(u?: string): void } }).tally;
+      t.pageview('/virtual/step-1?x=1');
+      t.pageview();
+    });
+    await page.goto('about:blank');
+    const rows = await pageviews(site.id, 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await pageviews(site.id, 2)).toHaveLength(2);
+    expect(rows.map((r) => r.url)).toEqual([`${shop.url}/virtual/step-1?x=1`, `${site.base}/app/cart`]);
+    expect(rows[1]!.referrer).toBe(`${shop.url}/virtual/step-1?x=1`);
+    await context.close();
+  });
+
   it('data-visitor="persistent" keeps a random id per browser; cookieless lets the server derive one', async () => {
     const site = await newSite();
     const visitorIds = async (path: string) => {
