@@ -45,6 +45,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       `demo: ${result.stats.visitors} visitors, ${result.stats.visits} visits, ${rows.toLocaleString('en-US')} raw rows ` +
         `(${Object.entries(result.stats.rows).map(([t, n]) => `${t} ${n}`).join(', ')}), ${result.stats.orders} orders, ` +
         `${result.stats.customers} customers, ${result.stats.refunds} refunds in ${result.seconds.toFixed(1)} s ` +
+        `(${result.waitSeconds.toFixed(1)} s of it waiting for PostgreSQL) ` +
         `(${Math.round(rows / result.seconds).toLocaleString('en-US')} rows/s)`,
     );
     if (!values['no-jobs']) {

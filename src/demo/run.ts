@@ -18,6 +18,8 @@ export interface DemoResult {
   site: { id: string; publicKey: string; token: string };
   stats: SimulationStats;
   seconds: number;
+  /** Of `seconds`, how long the simulation waited for PostgreSQL. */
+  waitSeconds: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -53,7 +55,7 @@ export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (li
   const simulation = new StoreSimulation({ siteId: site.id, seed: options.seed, days: options.days, visitors: options.visitors, endMs, conversionBoost: options.conversionBoost }, sink);
   const stats = await simulation.run();
   await sink.finish();
-  return { site, stats, seconds: (performance.now() - started) / 1000 };
+  return { site, stats, seconds: (performance.now() - started) / 1000, waitSeconds: sink.waitMs / 1000 };
 }
 
 export function totalRows(stats: SimulationStats): number {

@@ -23,6 +23,8 @@ export class CopySink implements DemoSink {
   private readonly refunds: Refund[] = [];
   private inFlight: Promise<void> = Promise.resolve();
   written = 0;
+  /** Time the simulation spent waiting for the database (the rest is generation). */
+  waitMs = 0;
 
   constructor(private readonly pool: pg.Pool, private readonly siteId: string, private readonly onProgress?: (rows: number) => void) {}
 
@@ -46,7 +48,11 @@ export class CopySink implements DemoSink {
   }
 
   async maybeDrain(): Promise<void> {
-    if (this.pendingRows >= ROWS_PER_FLUSH || this.orders.length >= COMMERCE_BATCH) await this.flush();
+    if (this.pendingRows >= ROWS_PER_FLUSH || this.orders.length >= COMMERCE_BATCH) {
+      const t = performance.now();
+      await this.flush();
+      this.waitMs += performance.now() - t;
+    }
   }
 
   /** Starts writing what is buffered (after the previous flush); returns once that one is done. */
@@ -88,9 +94,11 @@ export class CopySink implements DemoSink {
 
   /** Flushes everything, refunds last. */
   async finish(): Promise<void> {
+    const t = performance.now();
     await this.flush();
     await this.inFlight;
     await this.commerce('refunds', this.refunds);
+    this.waitMs += performance.now() - t;
   }
 
   private async commerce<K extends CommerceKind>(kind: K, items: KindTypes[K][]): Promise<void> {
