@@ -42,6 +42,16 @@ async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 const ms = (x: number) => x.toFixed(1);
 
+/** Per-step durations of a rollup run (the beforeStep hook marks each step's start). */
+function stepTimer(): { options: { beforeStep: (name: string) => void }; report: () => string } {
+  const marks: [string, number][] = [];
+  return {
+    options: { beforeStep: (name: string) => void marks.push([name, performance.now()]) },
+    report: () => marks.slice(0, -1).map(([name, t], i) => [name, marks[i + 1]![1] - t] as const)
+      .filter(([, d]) => d >= 5).map(([name, d]) => `${name} ${Math.round(d)}`).join(', '),
+  };
+}
+
 async function main(): Promise<void> {
   const dir = process.env.BENCH_DATABASE_URL ? undefined : mkdtempSync(join(tmpdir(), 'tally-bench-commerce-'));
   const server = dir ? await startEmbedded({ dataDir: dir, settings: { fsync: 'off', synchronous_commit: 'off', shared_buffers: '512MB' } }) : undefined;
@@ -96,10 +106,12 @@ async function main(): Promise<void> {
       WHERE site_id = $1::bigint AND id IN (SELECT 'o' || g FROM generate_series(1, 8000, 8) g)`, [site.id]);
     await pool.query(`INSERT INTO refunds (site_id, id, order_id, amount, currency, created_at)
       SELECT site_id, 'rx' || id, id, 100, currency, now() FROM orders WHERE site_id = $1::bigint AND status = 'paid' AND refunded = 0 LIMIT 200`, [site.id]);
-    const [incMs, inc] = await time(() => runCommerceRollups({ pool, signal }));
-    console.log(`incremental (1,000 changed orders + 200 refunds): ${ms(incMs)} ms ${JSON.stringify(inc.detail)}`);
-    const [idleMs] = await time(() => runCommerceRollups({ pool, signal }));
-    console.log(`idle run: ${ms(idleMs)} ms`);
+    const incSteps = stepTimer();
+    const [incMs, inc] = await time(() => runCommerceRollups({ pool, signal }, incSteps.options));
+    console.log(`incremental (1,000 changed orders + 200 refunds): ${ms(incMs)} ms ${JSON.stringify(inc.detail)}\n  steps ≥ 5 ms: ${incSteps.report()}`);
+    const idleSteps = stepTimer();
+    const [idleMs] = await time(() => runCommerceRollups({ pool, signal }, idleSteps.options));
+    console.log(`idle run: ${ms(idleMs)} ms\n  steps ≥ 5 ms: ${idleSteps.report()}`);
 
     const app = createApp({ config: loadConfig({ LOG_LEVEL: 'silent' }), pool, logger: createLogger('silent'), registry: new Registry() });
     const today = new Date().toISOString().slice(0, 10);

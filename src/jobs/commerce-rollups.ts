@@ -1,5 +1,5 @@
 import { runProductTrafficRollup } from '../reports/products-traffic-rollup.ts';
-import { runRevenueRollup } from '../reports/revenue-rollup.ts';
+import { runRevenueRollup, type RollupOptions } from '../reports/revenue-rollup.ts';
 import type { JobContext, JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -10,11 +10,11 @@ import type { JobContext, JobDefinition, JobResult } from './types.ts';
  * The interval is a quarter of FRESHNESS_SECONDS (like the traffic rollup) so that a write is
  * in the reports within it even after one failed, retried run.
  */
-export async function runCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'>): Promise<JobResult> {
+export async function runCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'>, options: RollupOptions = {}): Promise<JobResult> {
   let trafficRows = 0;
   let batches = 0;
   for (;;) {
-    const part = await runProductTrafficRollup(ctx.pool);
+    const part = await runProductTrafficRollup(ctx.pool, options);
     trafficRows += part.rows;
     batches += 1;
     // Caught up (or another instance is on it) → stop; a backfill loops over bounded batches.
@@ -22,7 +22,7 @@ export async function runCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'
     const { rows } = await ctx.pool.query<{ hi: number }>(`SELECT last_value AS "hi" FROM tally_ingest_seq`);
     if (part.to >= rows[0]!.hi) break;
   }
-  const revenue = await runRevenueRollup(ctx.pool);
+  const revenue = await runRevenueRollup(ctx.pool, options);
   return {
     rows: trafficRows + revenue.changedOrders + revenue.changedRefunds,
     detail: { trafficRows, trafficBatches: batches, ...revenue },

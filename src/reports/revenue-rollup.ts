@@ -209,11 +209,16 @@ export function daySteps(base: 'product_sales' | 'product_traffic' | 'channel', 
   const days = `cr_${base}_days`;
   return [
     {
+      // Day bounds as columns, analyzed: the rebuild below is then one index range scan of the
+      // slot table per day (with the bounds computed in the join and an unanalyzed temp table
+      // the planner chose a nested seq scan: 10.4 s for 90 days of 200k orders' items).
       name: `dirty ${base} days`,
       text: `CREATE TEMP TABLE ${days} ON COMMIT DROP AS
-             SELECT DISTINCT site_id, (slot AT TIME ZONE 'UTC')::date AS day FROM ${slotsTable}`,
+             SELECT site_id, day, day::timestamp AT TIME ZONE 'UTC' AS day_start, (day + 1)::timestamp AT TIME ZONE 'UTC' AS day_end
+             FROM (SELECT DISTINCT site_id, (slot AT TIME ZONE 'UTC')::date AS day FROM ${slotsTable}) d`,
       values: [],
     },
+    { name: `analyze ${base} days`, text: `ANALYZE ${days}`, values: [] },
     {
       name: `clear ${base} days`,
       text: `DELETE FROM commerce_${base}_days r USING ${days} d WHERE r.site_id = d.site_id AND r.day = d.day`,
@@ -222,11 +227,13 @@ export function daySteps(base: 'product_sales' | 'product_traffic' | 'channel', 
     {
       name: `${base} days`,
       text: `INSERT INTO commerce_${base}_days (site_id, day, ${keys.join(', ')}, ${sums.join(', ')})
-             SELECT s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}, ${sums.map((c) => `sum(s.${c})`).join(', ')}
+             SELECT d.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}, ${sums.map((c) => `sum(s.${c})`).join(', ')}
              FROM ${days} d
-             JOIN commerce_${base}_slots s ON s.site_id = d.site_id
-               AND s.slot >= d.day::timestamp AT TIME ZONE 'UTC' AND s.slot < (d.day + 1)::timestamp AT TIME ZONE 'UTC'
-             GROUP BY s.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}`,
+             CROSS JOIN LATERAL (
+               SELECT * FROM commerce_${base}_slots s
+               WHERE s.site_id = d.site_id AND s.slot >= d.day_start AND s.slot < d.day_end
+             ) s
+             GROUP BY d.site_id, d.day, ${keys.map((k) => `s.${k}`).join(', ')}`,
       values: [],
     },
   ];
