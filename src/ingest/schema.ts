@@ -117,7 +117,8 @@ const eventSchema = z.object({
 const pointSchema = z.object({
   x: z.number().min(0, 'must be >= 0').max(1_000_000).transform(Math.round),
   y: z.number().min(0, 'must be >= 0').max(10_000_000).transform(Math.round),
-  kind: z.enum(['click', 'rage', 'dead']),
+  // 'scroll' carries only the page's scroll depth (the tracker's beacon when nothing was clicked).
+  kind: z.enum(['click', 'rage', 'dead', 'scroll']),
   sel: text(255).optional(),
 });
 
