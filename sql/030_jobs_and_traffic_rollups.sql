@@ -77,7 +77,8 @@ CREATE INDEX sessions_site_started ON sessions (site_id, started_at);
 -- 1 page, 2 referrer domain, 3 channel, 4 utm_source, 5 utm_medium, 6 utm_campaign, 7 country,
 -- 8 browser, 9 os, 10 device. pageviews count pageviews carrying that attribute in that bucket;
 -- visits/bounces/duration_seconds count sessions by their start bucket and entry attributes
--- (dim 1 = landing page).
+-- (dim 1 = landing page). visitors = distinct visitors in that one bucket (exact per bucket;
+-- a sum over buckets counts a visitor once per bucket — used for top lists, see overview.ts).
 CREATE TABLE traffic_rollups (
   site_id bigint NOT NULL,
   grain char(1) NOT NULL CHECK (grain IN ('h', 'd')),
@@ -85,14 +86,16 @@ CREATE TABLE traffic_rollups (
   dim smallint NOT NULL,
   key text NOT NULL,
   pageviews bigint NOT NULL DEFAULT 0,
+  visitors bigint NOT NULL DEFAULT 0,
   visits bigint NOT NULL DEFAULT 0,
   bounces bigint NOT NULL DEFAULT 0,
   duration_seconds bigint NOT NULL DEFAULT 0,
   PRIMARY KEY (site_id, grain, dim, bucket, key)
 );
 
--- Exact unique visitors over any range: the set of visitors per bucket (and per dimension key),
--- counted with count(DISTINCT visitor_key) at query time instead of summing per-bucket counts.
+-- The set of visitors per bucket (and per dimension key): an insert that finds the visitor new
+-- bumps traffic_rollups.visitors, and exact unique visitors over any range (totals, week/month
+-- buckets) are count(DISTINCT visitor_key) over dim 0 instead of a sum of per-bucket counts.
 CREATE TABLE rollup_visitors (
   site_id bigint NOT NULL,
   grain char(1) NOT NULL CHECK (grain IN ('h', 'd')),
@@ -103,4 +106,3 @@ CREATE TABLE rollup_visitors (
   PRIMARY KEY (site_id, grain, dim, bucket, key, visitor_key)
 );
 
--- Session recomputation reads a session's existing row; realtime reads the newest raw rows.

@@ -18,6 +18,8 @@ export interface RollupOutcome {
   rows: number;
   batches: number;
   watermark: number;
+  /** Milliseconds spent in each step, summed over batches (recorded with the job run). */
+  stepMs: Record<string, number>;
 }
 
 const DEFAULT_SPAN = 250_000;
@@ -35,19 +37,20 @@ export async function runTrafficRollup(pool: pg.Pool, options: RollupOptions = {
   let rows = 0;
   let batches = 0;
   let watermark = 0;
+  const stepMs: Record<string, number> = {};
   for (;;) {
     if (options.signal?.aborted) break;
-    const step = await rollupBatch(pool, safeHi, span, options.failAfterStep);
+    const step = await rollupBatch(pool, safeHi, span, stepMs, options.failAfterStep);
     watermark = step.hi;
     rows += step.rows;
     if (step.hi === step.lo) break;
     batches += 1;
     if (step.hi >= safeHi) break;
   }
-  return { rows, batches, watermark };
+  return { rows, batches, watermark, stepMs };
 }
 
-async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, failAfterStep?: number) {
+async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: Record<string, number>, failAfterStep?: number) {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -60,13 +63,16 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, failAfte
       await client.query('COMMIT');
       return { lo, hi: lo, rows: 0 };
     }
-    const steps: Sql[] = [
-      selectNewPageviews(lo, hi), addPageviewCounts(), addVisitorSets(), snapshotOldSessions(), upsertSessions(), applySessionDeltas(),
+    const steps: [string, Sql][] = [
+      ['select', selectNewPageviews(lo, hi)], ['pageviews', addPageviewCounts()], ['visitors', addVisitorSets()],
+      ['oldSessions', snapshotOldSessions()], ['sessions', upsertSessions()], ['sessionDeltas', applySessionDeltas()],
     ];
     let rows = 0;
-    for (const [i, sql] of steps.entries()) {
+    for (const [i, [name, sql]] of steps.entries()) {
       if (failAfterStep !== undefined && i >= failAfterStep) throw new Error(`rollup interrupted after step ${i} (test)`);
+      const t = performance.now();
       const result = await client.query(sql);
+      stepMs[name] = Math.round((stepMs[name] ?? 0) + performance.now() - t);
       if (i === 0) rows = result.rowCount ?? 0;
     }
     await client.query(`UPDATE rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'traffic'`, [hi]);
@@ -99,7 +105,7 @@ export async function rebuildTrafficRollups(pool: pg.Pool, options: RollupOption
 }
 
 function outcome(o: RollupOutcome): JobResult {
-  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark } };
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, stepMs: o.stepMs } };
 }
 
 /** Sessions and traffic rollups; runs often enough to meet FRESHNESS_SECONDS. */

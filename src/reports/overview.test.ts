@@ -16,10 +16,11 @@ import { bruteOverview, generateVisits, insertPageviews, rng, type RawPageview }
 let db: TestDatabase;
 let app: ReturnType<typeof createApp>;
 const all: RawPageview[] = [];
-let paris: { id: string; token: string };
-let ny: { id: string; token: string };
+type TestSite = { id: string; token: string; tz: string };
+let paris: TestSite;
+let ny: TestSite;
 
-async function overview(site: { id: string; token: string }, query: string) {
+async function overview(site: TestSite, query: string) {
   const res = await app.request(`/api/v1/sites/${site.id}/reports/overview?${query}&limit=1000`, { headers: { authorization: `Bearer ${site.token}` } });
   expect(res.status, await res.clone().text()).toBe(200);
   return res.json() as Promise<{
@@ -30,9 +31,9 @@ async function overview(site: { id: string; token: string }, query: string) {
   }>;
 }
 
-async function check(site: { id: string; token: string }, q: { from: string; to: string; tz: string; interval: string }) {
+async function check(site: TestSite, q: { from: string; to: string; tz: string; interval: string }) {
   const got = await overview(site, new URLSearchParams(q).toString());
-  const want = bruteOverview(all, site.id, q);
+  const want = bruteOverview(all, site.id, { ...q, siteTz: site.tz });
   expect(want.totals.pageviews).toBeGreaterThan(0); // every checked range holds data
   expect(got.totals, JSON.stringify(q)).toEqual(want.totals);
   for (const b of got.series) {
@@ -56,8 +57,8 @@ beforeAll(async () => {
   await db.pool.query(`SELECT tally_ensure_partitions('2026-02-01', '2026-12-01')`);
   const p = await createSite(db.pool, { name: 'Paris', domain: 'shop.test', timezone: 'Europe/Paris' });
   const n = await createSite(db.pool, { name: 'NY', domain: 'shop.test', timezone: 'America/New_York' });
-  paris = { id: p.id, token: p.token };
-  ny = { id: n.id, token: n.token };
+  paris = { id: p.id, token: p.token, tz: 'Europe/Paris' };
+  ny = { id: n.id, token: n.token, tz: 'America/New_York' };
   const r = rng(42);
   all.push(
     ...generateVisits(r, paris.id, new Date('2026-03-26T00:00:00Z'), new Date('2026-04-02T00:00:00Z'), 1500, 400, 'p'),
@@ -120,7 +121,7 @@ describe('overview vs brute force', () => {
 
   it('compare=previous returns the earlier period', async () => {
     const got = await overview(paris, 'from=2026-03-30&to=2026-04-02&tz=Europe/Paris&compare=previous');
-    const want = bruteOverview(all, paris.id, { from: '2026-03-26', to: '2026-03-29', tz: 'Europe/Paris', interval: 'day' });
+    const want = bruteOverview(all, paris.id, { from: '2026-03-26', to: '2026-03-29', tz: 'Europe/Paris', interval: 'day', siteTz: 'Europe/Paris' });
     expect(got.previous!.totals).toEqual(want.totals);
   });
 

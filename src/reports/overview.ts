@@ -66,7 +66,8 @@ const JOIN_ON = `r.site_id = $1::bigint AND r.grain = $2::char(1) AND r.dim = 0 
 
 export function seriesQuery(siteId: string, grain: string, range: ReportRange) {
   return {
-    text: `SELECT b.t, coalesce(sum(r.pageviews), 0) AS "pageviews", coalesce(sum(r.visits), 0) AS "visits"
+    text: `SELECT b.t, coalesce(sum(r.pageviews), 0) AS "pageviews", coalesce(sum(r.visits), 0) AS "visits",
+        coalesce(sum(r.visitors), 0) AS "visitors"
       FROM ${BUCKETS} LEFT JOIN traffic_rollups r ON ${JOIN_ON}
       GROUP BY b.i, b.t ORDER BY b.i`,
     values: [siteId, grain, range.start, range.end, ...bucketArrays(range.buckets)],
@@ -82,19 +83,24 @@ export function seriesVisitorsQuery(siteId: string, grain: string, range: Report
   };
 }
 
-/** Top keys of one dimension by exact unique visitors, then pageviews, then key. '' (none) is left out. */
-export function topQuery(siteId: string, grain: string, range: ReportRange, dim: number, limit: number) {
+/**
+ * Top keys of every listed dimension in one scan of the counters, by visitors, then pageviews,
+ * then key; '' (none) is left out. A key's `visitors` is the sum of its per-bucket unique
+ * visitors (buckets = the site's local days, or UTC hours outside the site's zone): exact for
+ * one day, and a visitor coming back on another day counts again -- the trade that keeps a 90-day
+ * overview on one index range of the rollups (an exact count(DISTINCT) per key over the visitor
+ * sets took 0.4-2 s on the benchmark). totals.visitors and the series stay exact.
+ */
+export function topQuery(siteId: string, grain: string, range: ReportRange, limit: number) {
   return {
-    text: `WITH vis AS (
-        SELECT key, count(DISTINCT visitor_key) AS visitors FROM rollup_visitors
-        WHERE ${WHERE} AND dim = $5::smallint AND key <> '' GROUP BY key
-      ), pv AS (
-        SELECT key, sum(pageviews) AS pageviews FROM traffic_rollups
-        WHERE ${WHERE} AND dim = $5::smallint AND key <> '' GROUP BY key
-      )
-      SELECT vis.key, vis.visitors, pv.pageviews FROM vis JOIN pv USING (key)
-      ORDER BY vis.visitors DESC, pv.pageviews DESC, vis.key LIMIT $6::int`,
-    values: [siteId, grain, range.start, range.end, dim, limit],
+    text: `SELECT dim, key, visitors, pageviews FROM (
+        SELECT dim, key, visitors, pageviews, row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, pageviews DESC, key) AS rank
+        FROM (
+          SELECT dim, key, sum(visitors) AS visitors, sum(pageviews) AS pageviews FROM traffic_rollups
+          WHERE ${WHERE} AND dim BETWEEN 1 AND 10 AND key <> '' GROUP BY dim, key HAVING sum(pageviews) > 0
+        ) k
+      ) r WHERE rank <= $5::int ORDER BY dim, rank`,
+    values: [siteId, grain, range.start, range.end, limit],
   };
 }
 
@@ -102,18 +108,21 @@ export function topQuery(siteId: string, grain: string, range: ReportRange, dim:
 export async function overviewReport(pool: pg.Pool, site: Site, range: ReportRange, limit: number): Promise<Overview> {
   const grain = grainFor(site, range);
   const names = Object.keys(TOP_LISTS) as TopListName[];
-  const [totals, visitors, series, seriesVisitors, ...tops] = await Promise.all([
+  // Buckets that are exactly rollup buckets take the per-bucket visitor counters; week/month
+  // (or days regrouped from hours) need a distinct count over the visitor sets.
+  const aligned = (grain === 'd' && range.interval === 'day') || (grain === 'h' && range.interval === 'hour');
+  const [totals, visitors, series, seriesVisitors, tops] = await Promise.all([
     pool.query<{ pageviews: number; visits: number; bounces: number; durationSeconds: number }>(totalsQuery(site.id, grain, range)),
     pool.query<{ visitors: number }>(totalVisitorsQuery(site.id, grain, range)),
-    pool.query<{ t: string; pageviews: number; visits: number }>(seriesQuery(site.id, grain, range)),
-    pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, grain, range)),
-    ...names.map((name) => pool.query<TopRow>(topQuery(site.id, grain, range, TOP_LISTS[name], limit))),
+    pool.query<{ t: string; pageviews: number; visits: number; visitors: number }>(seriesQuery(site.id, grain, range)),
+    aligned ? undefined : pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, grain, range)),
+    pool.query<TopRow & { dim: number }>(topQuery(site.id, grain, range, limit)),
   ]);
   const t = totals.rows[0]!;
   const top = {} as Record<TopListName, TopRow[]>;
-  names.forEach((name, i) => {
-    top[name] = tops[i]!.rows;
-  });
+  for (const name of names) {
+    top[name] = tops.rows.filter((r) => r.dim === TOP_LISTS[name]).map(({ key, visitors: v, pageviews }) => ({ key, visitors: v, pageviews }));
+  }
   return {
     totals: {
       visitors: visitors.rows[0]!.visitors,
@@ -122,7 +131,9 @@ export async function overviewReport(pool: pg.Pool, site: Site, range: ReportRan
       bounce_rate: t.visits ? Math.round((t.bounces / t.visits) * 10_000) / 10_000 : 0,
       avg_visit_seconds: t.visits ? Math.round(t.durationSeconds / t.visits) : 0,
     },
-    series: series.rows.map((row, i) => ({ t: row.t, visitors: seriesVisitors.rows[i]!.visitors, visits: row.visits, pageviews: row.pageviews })),
+    series: series.rows.map((row, i) => ({
+      t: row.t, visitors: seriesVisitors ? seriesVisitors.rows[i]!.visitors : row.visitors, visits: row.visits, pageviews: row.pageviews,
+    })),
     top,
   };
 }

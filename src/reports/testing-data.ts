@@ -125,7 +125,7 @@ export function bucketLabel(d: Date, tz: string, interval: string, from: string)
 
 interface Session { site: string; visitor: string; first: RawPageview; last: RawPageview; n: number }
 
-export function bruteOverview(all: RawPageview[], siteId: string, q: { from: string; to: string; tz: string; interval: string }) {
+export function bruteOverview(all: RawPageview[], siteId: string, q: { from: string; to: string; tz: string; interval: string; siteTz: string }) {
   const rows = all.filter((x) => x.siteId === siteId);
   const inRange = (d: Date) => { const ld = localDate(d, q.tz); return ld >= q.from && ld <= q.to; };
   const order = (a: RawPageview, b: RawPageview) => a.occurredAt.getTime() - b.occurredAt.getTime() || a.seq! - b.seq!;
@@ -149,6 +149,8 @@ export function bruteOverview(all: RawPageview[], siteId: string, q: { from: str
     utm_sources: (x) => x.utmSource ?? '', countries: (x) => x.country ?? '', browsers: (x) => x.browser ?? '', os: (x) => x.os ?? '', devices: (x) => x.device,
   };
   const top: Record<string, { key: string; visitors: number; pageviews: number }[]> = {};
+  // Top-list visitors: unique per bucket of the rollup grain (site-zone day, else UTC hour), summed.
+  const grainKey = (d: Date) => (q.siteTz === q.tz && q.interval !== 'hour' ? localDate(d, q.tz) : String(Math.floor(d.getTime() / 3_600_000)));
   for (const [name, f] of Object.entries(keyOf)) {
     const m = new Map<string, { v: Set<string>; n: number }>();
     for (const x of pv) {
@@ -156,7 +158,7 @@ export function bruteOverview(all: RawPageview[], siteId: string, q: { from: str
       if (k === '') continue;
       let e = m.get(k);
       if (!e) m.set(k, (e = { v: new Set(), n: 0 }));
-      e.v.add(x.visitorId); e.n += 1;
+      e.v.add(`${grainKey(x.occurredAt)}|${x.visitorId}`); e.n += 1;
     }
     top[name] = [...m.entries()].map(([key, e]) => ({ key, visitors: e.v.size, pageviews: e.n })).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
