@@ -8,16 +8,14 @@ function intFlag(value: string | undefined, name: string, fallback: number, min:
   return n;
 }
 
-/** Visits per visitor and raw rows per visit of the simulation (measured on the defaults). */
-const VISITS_PER_VISITOR = 1.9;
-const ROWS_PER_VISIT = 10;
-/** Orders per visit of the simulation without a boost (measured on the defaults). */
-const BASE_ORDERS_PER_VISIT = 0.02;
+/** Scale mode without --orders: ~2% of visits convert; ~10 raw rows per visit. */
+const ORDERS_PER_ROW = 0.002;
 
 /**
  * `tally demo [--days 90] [--visitors 20000] [--seed 1]` — a realistic demo store; prints
  * `{"id","publicKey","token"}`. Scale mode: `--events N [--visitors N] [--orders N] [--days N]`
- * sizes the same simulation for benchmark datasets (~10 raw rows per visit) and reports rows/s.
+ * runs the same simulation until N raw rows exist (~8–10 per visit; --visitors then caps the
+ * visitors), steering conversion to --orders orders (default ~2% of visits), and reports rows/s.
  */
 export async function demoCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
@@ -32,14 +30,13 @@ export async function demoCommand(args: string[]): Promise<number> {
   const days = intFlag(values.days, '--days', 90, 1, 3660);
   const seed = intFlag(values.seed, '--seed', 1, 0, 2 ** 32 - 1);
   const events = values.events === undefined ? undefined : intFlag(values.events, '--events', 0, 1, 2_000_000_000);
-  const visits = events ? Math.ceil(events / ROWS_PER_VISIT) : undefined;
-  const visitors = intFlag(values.visitors, '--visitors', visits ? Math.ceil(visits / VISITS_PER_VISITOR) : 20_000, 1, 200_000_000);
+  const visitors = intFlag(values.visitors, '--visitors', events ? 2_000_000_000 : 20_000, 1, 2_000_000_000);
   const orders = values.orders === undefined ? undefined : intFlag(values.orders, '--orders', 0, 0, 100_000_000);
-  const expectedVisits = visitors * VISITS_PER_VISITOR;
-  const conversionBoost = orders !== undefined ? Math.max(0.01, Math.sqrt(orders / expectedVisits / BASE_ORDERS_PER_VISIT)) : undefined;
+  const scale = events === undefined ? {} : { targetRows: events, targetOrders: orders ?? Math.round(events * ORDERS_PER_ROW) };
+  if (orders !== undefined && events === undefined) throw new UsageError('--orders needs --events (scale mode)');
 
   return withDatabase(async (ctx) => {
-    const result = await runDemo(ctx.pool, { days, visitors, seed, conversionBoost }, ctx.err);
+    const result = await runDemo(ctx.pool, { days, visitors, seed, ...scale }, ctx.err);
     const rows = totalRows(result.stats);
     ctx.err(
       `demo: ${result.stats.visitors} visitors, ${result.stats.visits} visits, ${rows.toLocaleString('en-US')} raw rows ` +

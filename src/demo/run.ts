@@ -12,6 +12,8 @@ export interface DemoOptions {
   /** Last simulated day is the day before this (UTC midnight, epoch ms); default today. */
   endMs?: number;
   conversionBoost?: number;
+  targetRows?: number;
+  targetOrders?: number;
 }
 
 export interface DemoResult {
@@ -52,7 +54,8 @@ export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (li
     const seconds = (now - started) / 1000;
     progress(`demo: ${rows.toLocaleString('en-US')} rows written (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`);
   });
-  const simulation = new StoreSimulation({ siteId: site.id, seed: options.seed, days: options.days, visitors: options.visitors, endMs, conversionBoost: options.conversionBoost }, sink);
+  const simulation = new StoreSimulation({ siteId: site.id, seed: options.seed, days: options.days, visitors: options.visitors, endMs,
+    conversionBoost: options.conversionBoost, targetRows: options.targetRows, targetOrders: options.targetOrders }, sink);
   const stats = await simulation.run();
   await sink.finish();
   return { site, stats, seconds: (performance.now() - started) / 1000, waitSeconds: sink.waitMs / 1000 };

@@ -34,8 +34,15 @@ export interface SimulationParams {
   visitors: number;
   /** Epoch ms of the end of the simulated period (exclusive); the demo uses today 00:00 UTC. */
   endMs: number;
-  /** Multiplies add-to-cart and purchase probabilities (scale mode's --orders target). */
+  /** Multiplies the add-to-cart, checkout and purchase probabilities. */
   conversionBoost?: number;
+  /** Scale mode: simulate visitors (at most `visitors`) until this many raw rows exist. */
+  targetRows?: number;
+  /**
+   * Scale mode: steer conversion so that about this many orders exist at the end (a feedback
+   * loop on the boost every 500 visitors: deterministic, and exact enough for benchmarks).
+   */
+  targetOrders?: number;
 }
 
 export interface SimulationStats {
@@ -124,7 +131,7 @@ export class StoreSimulation {
   private readonly hourCum = cumulative(HOUR_WEIGHT);
   private readonly productCum = cumulative(PRODUCTS.map((p) => p.weight));
   private readonly landingCache = new Map<string, SourceInfo>();
-  private readonly boost: number;
+  private boost: number;
 
   constructor(private readonly params: SimulationParams, private readonly sink: DemoSink) {
     this.rng = new Rng(params.seed);
@@ -137,11 +144,26 @@ export class StoreSimulation {
   }
 
   async run(): Promise<SimulationStats> {
-    for (let i = 0; i < this.params.visitors; i++) {
+    const { targetRows, targetOrders, visitors } = this.params;
+    for (let i = 0; i < visitors; i++) {
+      if (targetRows !== undefined && this.totalRows() >= targetRows) break;
       this.visitor();
+      if (targetOrders !== undefined && i % 500 === 499) this.steer(i + 1, targetOrders);
       await this.sink.maybeDrain();
     }
     return this.stats;
+  }
+
+  private totalRows(): number {
+    const r = this.stats.rows;
+    return r.pageviews + r.events + r.heatmap_points + r.errors + r.vitals;
+  }
+
+  /** Nudges the boost towards the order count expected at this point of the run. */
+  private steer(done: number, targetOrders: number): void {
+    const progress = this.params.targetRows !== undefined ? this.totalRows() / this.params.targetRows : done / this.params.visitors;
+    const ratio = (targetOrders * Math.min(1, progress) + 1) / (this.stats.orders + 1);
+    this.boost = Math.min(50, Math.max(0.01, this.boost * Math.min(1.25, Math.max(0.8, Math.cbrt(ratio)))));
   }
 
   private newVisitor(): Visitor {
@@ -235,7 +257,7 @@ export class StoreSimulation {
       pages.push(productPage(lastProduct));
     }
     const carted = !bounced && lastProduct !== undefined && rng.chance(Math.min(0.95, P_CART * intent * this.boost));
-    const checkedOut = carted && rng.chance(Math.min(0.95, P_CHECKOUT * Math.sqrt(intent)));
+    const checkedOut = carted && rng.chance(Math.min(0.95, P_CHECKOUT * Math.sqrt(intent) * this.boost));
     const bought = checkedOut && rng.chance(Math.min(0.97, P_BUY[v.variant] * Math.sqrt(intent) * this.boost));
 
     let ref: string | null = source.referrer;
