@@ -34,6 +34,34 @@ export function advance(state: State | undefined, siteId: string, visitorId: str
   return { sessionId: sessionIdFor(siteId, visitorId, bucket), state };
 }
 
+/** (site_id, visitor_id) order as PostgreSQL's ORDER BY sorts them: numeric site, then visitor. */
+function byKey(a: string, b: string): number {
+  const [sa, va] = [a.slice(0, a.indexOf('\u0000')), a.slice(a.indexOf('\u0000') + 1)];
+  const [sb, vb] = [b.slice(0, b.indexOf('\u0000')), b.slice(b.indexOf('\u0000') + 1)];
+  if (sa !== sb) return sa.length - sb.length || (sa < sb ? -1 : 1);
+  return va < vb ? -1 : va > vb ? 1 : 0;
+}
+
+/** Visitors (sorted keys) of the events that need a derived session. */
+export function visitorKeys(events: readonly PreparedEvent[]): { sites: string[]; visitors: string[] } {
+  const keys = [...new Set(events.filter((e) => !e.sid).map((e) => `${e.siteId}\u0000${e.visitorId}`))].sort(byKey);
+  return { sites: keys.map((k) => k.slice(0, k.indexOf('\u0000'))), visitors: keys.map((k) => k.slice(k.indexOf('\u0000') + 1)) };
+}
+
+/**
+ * Step 1 of assignSessions as SQL (a CTE, or a statement of its own when `first` = 1): placeholder
+ * state rows in key order, so a concurrent instance inserting the same visitor waits for us.
+ */
+export function insertPlaceholders(sites: string[], visitors: string[], first: number): { text: string; values: unknown[] } {
+  return {
+    text: `INSERT INTO visitor_sessions (site_id, visitor_id, session_id, last_seen)
+           SELECT s, v, '', '-infinity' FROM unnest($${first}::bigint[], $${first + 1}::text[]) WITH ORDINALITY AS u(s, v, o)
+           ORDER BY o
+           ON CONFLICT (site_id, visitor_id) DO NOTHING`,
+    values: [sites, visitors],
+  };
+}
+
 /**
  * Assigns session ids to `events` (new, deduplicated, inside the write transaction) and stores
  * the visitors' new state. Three set-based statements whatever the batch size:
@@ -43,7 +71,11 @@ export function advance(state: State | undefined, siteId: string, visitorId: str
  *  3. write the advanced states back (one UPDATE from unnest).
  * Events with a client `sid` keep it and do not touch the state.
  */
-export async function assignSessions(client: pg.ClientBase, events: readonly PreparedEvent[]): Promise<Map<PreparedEvent, string>> {
+export async function assignSessions(
+  client: pg.ClientBase,
+  events: readonly PreparedEvent[],
+  options: { placeholdersInserted?: boolean } = {},
+): Promise<Map<PreparedEvent, string>> {
   const out = new Map<PreparedEvent, string>();
   const byVisitor = new Map<string, PreparedEvent[]>();
   for (const e of events) {
@@ -58,16 +90,10 @@ export async function assignSessions(client: pg.ClientBase, events: readonly Pre
   }
   if (byVisitor.size === 0) return out;
 
-  const keys = [...byVisitor.keys()].sort();
+  const keys = [...byVisitor.keys()].sort(byKey);
   const sites = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
   const visitors = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-  await client.query({
-    text: `INSERT INTO visitor_sessions (site_id, visitor_id, session_id, last_seen)
-           SELECT s, v, '', '-infinity' FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(s, v, o)
-           ORDER BY o
-           ON CONFLICT (site_id, visitor_id) DO NOTHING`,
-    values: [sites, visitors],
-  });
+  if (!options.placeholdersInserted) await client.query(insertPlaceholders(sites, visitors, 1));
   const locked = await client.query<{ siteId: string; visitorId: string; sessionId: string; lastSeen: number | null }>({
     text: `SELECT vs.site_id::text AS "siteId", vs.visitor_id AS "visitorId", vs.session_id AS "sessionId",
                   CASE WHEN vs.last_seen = '-infinity' THEN NULL ELSE (extract(epoch FROM vs.last_seen) * 1000)::float8 END AS "lastSeen"

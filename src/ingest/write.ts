@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { copyRows, type CopyValue } from './copy.ts';
-import { assignSessions } from './sessions.ts';
+import { assignSessions, insertPlaceholders, visitorKeys } from './sessions.ts';
 import { COMMON_COLUMNS, RAW_TABLES, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';
 
 /**
@@ -67,16 +67,21 @@ export async function writeBatch(client: pg.ClientBase, events: readonly Prepare
     }
   }
   if (unique.length === 0) return { inserted: 0, duplicates: events.length, rows: 0, duplicatesByTable: countByTable(events) };
+  // One round trip for the keys and the session placeholders (sessions.ts step 1): on a busy
+  // 2-core box every statement costs milliseconds of scheduling, more than its own work.
+  const { sites, visitors } = visitorKeys(unique);
+  const placeholders = insertPlaceholders(sites, visitors, 4);
   const fresh = await client.query<{ k: string }>({
-    text: `INSERT INTO ingest_dedup (site_id, event_id, received_at)
+    text: `WITH placeholders AS (${placeholders.text})
+           INSERT INTO ingest_dedup (site_id, event_id, received_at)
            SELECT s, e, r FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS u(s, e, r)
            ON CONFLICT (site_id, event_id) DO NOTHING
            RETURNING site_id::text || ':' || event_id::text AS k`,
-    values: [unique.map((e) => e.siteId), unique.map((e) => e.eventId), unique.map((e) => new Date(e.receivedAt).toISOString())],
+    values: [unique.map((e) => e.siteId), unique.map((e) => e.eventId), unique.map((e) => new Date(e.receivedAt).toISOString()), ...placeholders.values],
   });
   const fresher = new Set(fresh.rows.map((r) => r.k));
   const news = unique.filter((e) => fresher.has(`${e.siteId}:${e.eventId}`));
-  const sessions = await assignSessions(client, news);
+  const sessions = await assignSessions(client, news, { placeholdersInserted: true });
 
   let rows = 0;
   for (const table of RAW_TABLES) {

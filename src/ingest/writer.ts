@@ -71,7 +71,12 @@ export class BatchWriter {
 
   /** Resolves once every event is committed or spooled; rejects with NotDurableError otherwise. */
   submit(events: PreparedEvent[]): Promise<'committed' | 'spooled'> {
-    if (this.o.mode === 'insert') return this.insertEach(events);
+    if (this.o.mode === 'insert') {
+      const p = this.insertEach(events);
+      const tracked = p.then(() => undefined, () => undefined).finally(() => this.flushes.delete(tracked));
+      this.flushes.add(tracked);
+      return p;
+    }
     return new Promise((resolve, reject) => {
       const rows = rowCount(events);
       this.queue.push({ events, rows, resolve, reject });

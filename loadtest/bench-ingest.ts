@@ -1,0 +1,194 @@
+/**
+ * `npm run bench:ingest` — ingestion throughput and latency, against baselines measured in the
+ * same run on the same machine:
+ *   (a) a no-op Hono endpoint (the HTTP ceiling),
+ *   (b) Tally's own pipeline writing one INSERT per event (INGEST_WRITE_MODE=insert, the Umami way).
+ * Starts its own embedded PostgreSQL (fsync on: real durability) in a temp folder and Tally as a
+ * child process (so its peak RSS can be read from /proc), drives it with autocannon, checks the
+ * rows in PostgreSQL against the 202s, prints a table and the ratios against the targets.
+ * BENCH_SECONDS (default 10) sets each phase's length.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createPool } from '../src/db/pool.ts';
+import { createSite } from '../src/sites/sites.ts';
+import { batches, prng, singles, userAgents, visitors, type BenchRequest } from './ingest/traffic.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const FIXED_RATE = 5000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
+  const end = Date.now() + 90_000;
+  while (Date.now() < end) {
+    if (child.exitCode !== null) throw new Error(`child exited with ${child.exitCode}`);
+    if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${base} did not become healthy`);
+}
+
+async function startChild(args: string[], env: Record<string, string>): Promise<{ base: string; child: ChildProcess; stop(): Promise<number | null> }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  await waitHealthy(base, child);
+  return {
+    base,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', (code) => resolve(code));
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface Phase {
+  name: string;
+  reqPerSec: number;
+  eventsPerSec: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  errors: number;
+}
+
+async function drive(name: string, base: string, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
+  // autocannon walks one request list from the start on every connection, which would make all
+  // connections send the same visitor's beacon at the same moment (unrealistic row-lock
+  // contention on that visitor's session state); each request is drawn at random instead.
+  const pick = prng(requests.length);
+  const result = await autocannon({
+    url: base,
+    connections: opts.connections ?? CONNECTIONS,
+    duration: SECONDS,
+    requests: [{ method: 'POST', path: '/collect', setupRequest: (req) => ({ ...req, ...requests[Math.floor(pick() * requests.length)]! }) }],
+    overallRate: opts.overallRate,
+    // fixed-rate phases: latency from the intended send time (no coordinated omission)
+  });
+  const ok = result['2xx'];
+  const phase: Phase = {
+    name,
+    reqPerSec: ok / SECONDS,
+    eventsPerSec: (ok * eventsPerRequest) / SECONDS,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok,
+    errors: result.non2xx + result.errors + result.timeouts,
+  };
+  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}\n`);
+  return phase;
+}
+
+function vmHwmMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const r = (x: number) => Math.round(x).toLocaleString('en-US');
+  const dir = mkdtempSync(join(tmpdir(), 'tally-bench-ingest-'));
+  chmodSync(dir, 0o755); // PostgreSQL runs as `postgres` when we are root and must reach db/
+  process.stderr.write(`bench:ingest — PostgreSQL in ${dir} (fsync on), ${SECONDS} s per phase, ${CONNECTIONS} connections\n`);
+  const pg = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '100' } });
+  const children: { stop(): Promise<number | null> }[] = [];
+  try {
+    const pool = createPool(pg.url, { max: 4 });
+    const c = await pool.connect();
+    await migrate(c);
+    c.release();
+    const copySite = await createSite(pool, { name: 'bench-copy', domain: 'shop.example' });
+    const insertSite = await createSite(pool, { name: 'bench-insert', domain: 'shop.example' });
+
+    const rand = prng(42);
+    const uas = userAgents(1200, rand);
+    const vs = visitors(5000, uas, rand);
+    const build = (key: string) => ({ single: singles(key, vs, 5000, rand), batch: batches(key, vs, 400, 20, rand) });
+    const copyReqs = build(copySite.publicKey);
+    const insertReqs = build(insertSite.publicKey);
+    process.stderr.write(`traffic: ${uas.length} user agents, ${vs.length} visitors, ${copyReqs.single.length} single beacons, ${copyReqs.batch.length} 20-event batches per target\n`);
+
+    const tallyEnv = { DATABASE_URL: pg.url, TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '0', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', TALLY_DATA_DIR: join(dir, 'data') };
+
+    process.stderr.write('(a) no-op Hono endpoint\n');
+    const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
+    children.push(noop);
+    const noopSingle = await drive('no-op single', noop.base, copyReqs.single, 1);
+    const noopBatch = await drive('no-op 20-batch', noop.base, copyReqs.batch, 20);
+    await noop.stop();
+
+    process.stderr.write('(b) Tally, one INSERT per event\n');
+    const ins = await startChild(['bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
+    children.push(ins);
+    const insSingle = await drive('insert single', ins.base, insertReqs.single, 1);
+    const insBatch = await drive('insert 20-batch', ins.base, insertReqs.batch, 20);
+    await ins.stop();
+
+    process.stderr.write('Tally (COPY, group commit)\n');
+    const tally = await startChild(['bin/tally.mjs', 'serve'], tallyEnv);
+    children.push(tally);
+    const single = await drive('tally single', tally.base, copyReqs.single, 1);
+    const batch = await drive('tally 20-batch', tally.base, copyReqs.batch, 20);
+    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally.base, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 100 });
+    const rssMb = vmHwmMb(tally.child.pid!);
+    const metrics = await (await fetch(`${tally.base}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const batchesN = metric('tally_ingest_batch_rows_count');
+    process.stderr.write(`  writer: ${r(batchesN)} transactions, mean ${(metric('tally_ingest_batch_rows_sum') / batchesN).toFixed(1)} events each, mean ${((metric('tally_ingest_write_seconds_sum') / batchesN) * 1000).toFixed(1)} ms each\n`);
+    const exit = await tally.stop();
+
+    // Every 202 must be a stored event (heatmap beacons are one event, several rows).
+    const stored = await pool.query<{ n: number }>({
+      text: `SELECT (SELECT count(*) FROM pageviews WHERE site_id = $1::bigint) + (SELECT count(*) FROM events WHERE site_id = $1::bigint)
+                  + (SELECT count(*) FROM errors WHERE site_id = $1::bigint) + (SELECT count(DISTINCT event_id) FROM heatmap_points WHERE site_id = $1::bigint) AS n`,
+      values: [copySite.id],
+    });
+    const acknowledged = single.ok + batch.ok * 20 + fixed.ok;
+    await pool.end();
+
+    const rows = [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed];
+    const lines = [
+      '| phase | requests/s | events/s | p50 ms | p99 ms | non-2xx |',
+      '|---|---:|---:|---:|---:|---:|',
+      ...rows.map((p) => `| ${p.name} | ${r(p.reqPerSec)} | ${r(p.eventsPerSec)} | ${p.p50} | ${p.p99} | ${p.errors} |`),
+    ];
+    const batchRatio = batch.eventsPerSec / insBatch.eventsPerSec;
+    const ceilingRatio = single.reqPerSec / noopSingle.reqPerSec;
+    const checks = [
+      [`20-event batches vs one INSERT per event: ${batchRatio.toFixed(1)}× (target ≥ 20×)`, batchRatio >= 20],
+      [`single beacons vs no-op ceiling: ${(ceilingRatio * 100).toFixed(0)}% (target ≥ 30%)`, ceilingRatio >= 0.3],
+      [`p99 at ${FIXED_RATE} beacons/s: ${fixed.p99} ms at ${r(fixed.reqPerSec)} req/s achieved (target ≤ 50 ms)`, fixed.p99 <= 50],
+      [`Tally peak RSS (VmHWM): ${rssMb} MB (target ≤ 400 MB)`, rssMb <= 400],
+      [`stored events = acknowledged events: ${r(stored.rows[0]!.n)} / ${r(acknowledged)}`, stored.rows[0]!.n === acknowledged],
+      [`SIGTERM exit code: ${exit}`, exit === 0],
+    ] as const;
+    console.log(lines.join('\n'));
+    console.log('');
+    for (const [text, pass] of checks) console.log(`${pass ? 'PASS' : 'MISS'}  ${text}`);
+    console.log(`\n(total ${Math.round((Date.now() - started) / 1000)} s)`);
+  } finally {
+    for (const child of children) await child.stop().catch(() => undefined);
+    await pg.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
