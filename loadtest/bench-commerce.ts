@@ -8,7 +8,7 @@
  *     IMPORT_ORDERS generated orders vs one INSERT per row (transactions of 5,000 orders, the
  *     import's chunk) on a sample of BASELINE_SAMPLE orders, extrapolated.
  *
- *   npm run bench:commerce [-- --api-orders 20000 --import-orders 1000000 --sample 20000]
+ *   npm run bench:commerce [-- --api-orders 20000 --import-orders 1000000 --sample 6000 --api-sample 2000]
  *
  * Own embedded PostgreSQL (fsync on, as in production) in a temp dir, removed afterwards.
  */
@@ -38,7 +38,9 @@ function flag(name: string, fallback: number): number {
 }
 const API_ORDERS = flag('api-orders', 20_000);
 const IMPORT_ORDERS = flag('import-orders', 1_000_000);
-const BASELINE_SAMPLE = flag('sample', 20_000);
+/** Orders in the per-row baseline samples (~3.5 rows each with items: ~20k rows for import). */
+const BASELINE_SAMPLE = flag('sample', 6_000);
+const API_BASELINE_SAMPLE = flag('api-sample', 2_000);
 const CONCURRENCY = flag('concurrency', 4);
 const API_BATCH = 100;
 
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`API answered ${res.status}: ${await res.text()}`);
     });
     const apiRate = API_ORDERS / ((performance.now() - t) / 1000);
-    const rowOrders = Array.from({ length: Math.min(API_ORDERS, BASELINE_SAMPLE) }, (_, n) => makeOrder(rng, 'row', n));
+    const rowOrders = Array.from({ length: Math.min(API_ORDERS, API_BASELINE_SAMPLE) }, (_, n) => makeOrder(rng, 'row', n));
     await pool.query('CHECKPOINT');
     t = performance.now();
     await parallel(chunks(rowOrders, API_BATCH), CONCURRENCY, async (batch) => {
