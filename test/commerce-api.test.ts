@@ -117,6 +117,9 @@ describe('orders', () => {
     expect(((await res.json()) as { error: string }).error).toMatch(/at most 1000/);
     expect(await count('customers')).toBe(0);
     expect((await post('orders', '{nope')).status).toBe(400);
+    const huge = await post('customers', JSON.stringify([{ id: 'big', email: 'x'.repeat(6 * 1024 * 1024), created_at: '2024-01-01T00:00:00Z' }]));
+    expect(huge.status).toBe(413);
+    expect(await count('customers')).toBe(0);
   });
 });
 
