@@ -86,6 +86,9 @@ export function addVisitorSets(): Sql {
         SELECT DISTINCT p.site_id, g.grain, d.dim, ${bucketOf('p')}, d.key, p.visitor_key
         FROM new_pv p CROSS JOIN ${GRAINS}
         CROSS JOIN LATERAL ${dimValues('p', 'path')} AS d(dim, key)
+        -- Per-key sets only at day grain: they were 2/3 of the job's time (bench 2026-11-22) and
+        -- hour grain is only needed whole-site (hour series, other zones' totals).
+        WHERE g.grain = 'd' OR d.dim = 0
         ON CONFLICT DO NOTHING
         RETURNING site_id, grain, dim, bucket, key
       )

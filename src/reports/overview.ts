@@ -38,8 +38,12 @@ export interface Overview {
   top: Record<TopListName, TopRow[]>;
 }
 
-export function grainFor(site: Pick<Site, 'timezone'>, range: Pick<ReportRange, 'tz' | 'interval'>): 'h' | 'd' {
-  return range.tz === site.timezone && range.interval !== 'hour' ? 'd' : 'h';
+/**
+ * A range is whole local days of `tz`: in the site's own zone the day rollups cover it exactly
+ * (totals, top lists, day/week/month series); the hour series and other zones use hour rollups.
+ */
+export function grainFor(site: Pick<Site, 'timezone'>, range: Pick<ReportRange, 'tz'>): 'h' | 'd' {
+  return range.tz === site.timezone ? 'd' : 'h';
 }
 
 const WHERE = `site_id = $1::bigint AND grain = $2::char(1) AND bucket >= $3::timestamptz AND bucket < $4::timestamptz`;
@@ -85,37 +89,43 @@ export function seriesVisitorsQuery(siteId: string, grain: string, range: Report
 
 /**
  * Top keys of every listed dimension in one scan of the counters, by visitors, then pageviews,
- * then key; '' (none) is left out. A key's `visitors` is the sum of its per-bucket unique
- * visitors (buckets = the site's local days, or UTC hours outside the site's zone): exact for
- * one day, and a visitor coming back on another day counts again -- the trade that keeps a 90-day
- * overview on one index range of the rollups (an exact count(DISTINCT) per key over the visitor
- * sets took 0.4-2 s on the benchmark). totals.visitors and the series stay exact.
+ * then key; '' (none) is left out. A key's `visitors` is the sum of its unique visitors per local
+ * day of the site: exact for one day; a visitor coming back on another day counts again. That
+ * keeps a 90-day overview on one index range of the rollups (an exact count(DISTINCT) per key
+ * over visitor sets took 0.4–2 s on the benchmark); totals.visitors and the series stay exact.
+ * Per-key visitor sets exist only at day grain, so in a zone other than the site's, pageviews
+ * are exact (hour rollups) and visitors sum the site's days that start inside the range.
  */
 export function topQuery(siteId: string, grain: string, range: ReportRange, limit: number) {
+  const byDim = `dim BETWEEN 1 AND 10 AND key <> '' AND site_id = $1::bigint AND bucket >= $2::timestamptz AND bucket < $3::timestamptz`;
   return {
     text: `SELECT dim, key, visitors, pageviews FROM (
         SELECT dim, key, visitors, pageviews, row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, pageviews DESC, key) AS rank
         FROM (
-          SELECT dim, key, sum(visitors) AS visitors, sum(pageviews) AS pageviews FROM traffic_rollups
-          WHERE ${WHERE} AND dim BETWEEN 1 AND 10 AND key <> '' GROUP BY dim, key HAVING sum(pageviews) > 0
+          SELECT dim, key, coalesce(v.visitors, 0) AS visitors, p.pageviews
+          FROM (SELECT dim, key, sum(pageviews) AS pageviews FROM traffic_rollups WHERE grain = $4::char(1) AND ${byDim}
+                GROUP BY dim, key HAVING sum(pageviews) > 0) p
+          LEFT JOIN (SELECT dim, key, sum(visitors) AS visitors FROM traffic_rollups WHERE grain = 'd' AND ${byDim}
+                GROUP BY dim, key) v USING (dim, key)
         ) k
       ) r WHERE rank <= $5::int ORDER BY dim, rank`,
-    values: [siteId, grain, range.start, range.end, limit],
+    values: [siteId, range.start, range.end, grain, limit],
   };
 }
 
 /** Runs the pieces concurrently on the pool (separate connections: two cores, many small scans). */
 export async function overviewReport(pool: pg.Pool, site: Site, range: ReportRange, limit: number): Promise<Overview> {
   const grain = grainFor(site, range);
+  const seriesGrain = range.interval === 'hour' ? 'h' : grain;
   const names = Object.keys(TOP_LISTS) as TopListName[];
   // Buckets that are exactly rollup buckets take the per-bucket visitor counters; week/month
   // (or days regrouped from hours) need a distinct count over the visitor sets.
-  const aligned = (grain === 'd' && range.interval === 'day') || (grain === 'h' && range.interval === 'hour');
+  const aligned = (seriesGrain === 'd' && range.interval === 'day') || range.interval === 'hour';
   const [totals, visitors, series, seriesVisitors, tops] = await Promise.all([
     pool.query<{ pageviews: number; visits: number; bounces: number; durationSeconds: number }>(totalsQuery(site.id, grain, range)),
     pool.query<{ visitors: number }>(totalVisitorsQuery(site.id, grain, range)),
-    pool.query<{ t: string; pageviews: number; visits: number; visitors: number }>(seriesQuery(site.id, grain, range)),
-    aligned ? undefined : pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, grain, range)),
+    pool.query<{ t: string; pageviews: number; visits: number; visitors: number }>(seriesQuery(site.id, seriesGrain, range)),
+    aligned ? undefined : pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, seriesGrain, range)),
     pool.query<TopRow & { dim: number }>(topQuery(site.id, grain, range, limit)),
   ]);
   const t = totals.rows[0]!;

@@ -149,8 +149,20 @@ export function bruteOverview(all: RawPageview[], siteId: string, q: { from: str
     utm_sources: (x) => x.utmSource ?? '', countries: (x) => x.country ?? '', browsers: (x) => x.browser ?? '', os: (x) => x.os ?? '', devices: (x) => x.device,
   };
   const top: Record<string, { key: string; visitors: number; pageviews: number }[]> = {};
-  // Top-list visitors: unique per bucket of the rollup grain (site-zone day, else UTC hour), summed.
-  const grainKey = (d: Date) => (q.siteTz === q.tz && q.interval !== 'hour' ? localDate(d, q.tz) : String(Math.floor(d.getTime() / 3_600_000)));
+  // Top-list visitors: unique per local day of the SITE, summed; outside the site's zone over the
+  // site days whose midnight falls inside the requested range (see overview.ts topQuery).
+  const siteMidnight = (day: string) => {
+    // First instant whose site-local date is `day`: scan quarter hours around UTC midnight.
+    const base = Date.parse(`${day}T00:00:00Z`);
+    for (let t = base - 15 * 3_600_000; ; t += 900_000) if (localDate(new Date(t), q.siteTz) === day) return new Date(t);
+  };
+  const dayIn = new Map<string, boolean>();
+  const siteDayCounts = (d: Date) => {
+    const day = localDate(d, q.siteTz);
+    if (q.siteTz === q.tz) return inRange(d);
+    if (!dayIn.has(day)) dayIn.set(day, inRange(siteMidnight(day)));
+    return dayIn.get(day)!;
+  };
   for (const [name, f] of Object.entries(keyOf)) {
     const m = new Map<string, { v: Set<string>; n: number }>();
     for (const x of pv) {
@@ -158,7 +170,11 @@ export function bruteOverview(all: RawPageview[], siteId: string, q: { from: str
       if (k === '') continue;
       let e = m.get(k);
       if (!e) m.set(k, (e = { v: new Set(), n: 0 }));
-      e.v.add(`${grainKey(x.occurredAt)}|${x.visitorId}`); e.n += 1;
+      e.n += 1;
+    }
+    for (const x of rows) {
+      const e = m.get(f(x));
+      if (e && siteDayCounts(x.occurredAt)) e.v.add(`${localDate(x.occurredAt, q.siteTz)}|${x.visitorId}`);
     }
     top[name] = [...m.entries()].map(([key, e]) => ({ key, visitors: e.v.size, pageviews: e.n })).sort((a, b) => (a.key < b.key ? -1 : 1));
   }
