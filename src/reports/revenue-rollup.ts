@@ -161,6 +161,25 @@ export function revenueRollupSteps(changedSince: Date | string): { name: string;
       values: [],
     },
     {
+      // Previous slot of each row of the customers touched (sql/043): the customers of the
+      // recomputed slots and the customers whose orders changed (their other slots included).
+      name: 'customer prev slots',
+      text: `WITH who AS (
+               SELECT s.site_id, s.customer_hash FROM cr_slots d
+                 JOIN commerce_customer_slots s ON s.site_id = d.site_id AND s.slot = d.slot
+               UNION
+               SELECT site_id, hashtextextended(customer_key, 0) FROM cr_customers
+             ), x AS (
+               SELECT s.site_id, s.currency, s.slot, s.customer_hash,
+                      lag(s.slot) OVER (PARTITION BY s.site_id, s.customer_hash, s.currency ORDER BY s.slot) AS prev
+               FROM who w JOIN commerce_customer_slots s ON s.site_id = w.site_id AND s.customer_hash = w.customer_hash
+             )
+             UPDATE commerce_customer_slots t SET prev_slot = x.prev FROM x
+             WHERE t.site_id = x.site_id AND t.currency = x.currency AND t.slot = x.slot AND t.customer_hash = x.customer_hash
+               AND t.prev_slot IS DISTINCT FROM x.prev`,
+      values: [],
+    },
+    {
       name: 'clear first orders',
       text: `DELETE FROM commerce_customer_first f USING cr_customers c WHERE f.site_id = c.site_id AND f.customer_key = c.customer_key`,
       values: [],

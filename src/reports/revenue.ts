@@ -90,9 +90,11 @@ export function seriesSql(siteId: string, currency: string, range: ReportRange) 
 
 export function customersSql(siteId: string, currency: string, start: Date, end: Date) {
   return {
-    // DISTINCT in a subquery lets the planner hash (count(DISTINCT) always sorts).
-    text: `SELECT (SELECT count(*) FROM (SELECT DISTINCT customer_hash FROM commerce_customer_slots
-                    WHERE site_id = $1::bigint AND currency = $2::text AND slot >= $3::timestamptz AND slot < $4::timestamptz) c) AS "customers",
+    // Each customer's first row in the range is the one whose previous slot is before it
+    // (sql/043): a filtered count, no hashing of every customer (count(DISTINCT) sorts).
+    text: `SELECT (SELECT count(*) FROM commerce_customer_slots
+                    WHERE site_id = $1::bigint AND currency = $2::text AND slot >= $3::timestamptz AND slot < $4::timestamptz
+                      AND (prev_slot IS NULL OR prev_slot < $3::timestamptz)) AS "customers",
                   (SELECT count(*) FROM commerce_customer_first
                     WHERE site_id = $1::bigint AND currency = $2::text AND first_paid_at >= $3::timestamptz AND first_paid_at < $4::timestamptz) AS "newCustomers"`,
     values: [siteId, currency, start, end],
