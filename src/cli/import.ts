@@ -53,7 +53,7 @@ export async function importCommand(args: string[]): Promise<number> {
     };
     const records = readRecords(file, format, kind, (n) => progress.bytes(n));
     const started = performance.now();
-    const onProgress = (s: { loaded: number; rejected: number }) => progress.rows(s.loaded, s.rejected);
+    const onProgress = (s: { loaded: number; rejected: number; rows: number }) => progress.rows(s.loaded, s.rejected, s.rows);
     const stats =
       kind === 'events'
         ? await loadEvents(pool, siteId, records, { chunkSize, onRejected, onProgress })

@@ -1,10 +1,12 @@
 /**
- * Import progress on stderr: on a terminal a redrawn bar with rows/s and ETA (from the share of
- * the file's bytes read); otherwise a plain line every few seconds, for logs.
+ * Import progress on stderr: on a terminal a redrawn bar with rows/s and ETA; otherwise a plain
+ * line every few seconds, for logs. The total is estimated from the rows parsed so far and the
+ * share of the file's bytes they took; the bar shows rows written (loaded + rejected) against
+ * it, so parsing ahead of the database does not make the bar run ahead.
  */
 export interface Progress {
   bytes(n: number): void;
-  rows(loaded: number, rejected: number): void;
+  rows(loaded: number, rejected: number, parsed: number): void;
   done(): void;
 }
 
@@ -24,6 +26,7 @@ export function createProgress(label: string, totalBytes: number, stream: NodeJS
   let read = 0;
   let loaded = 0;
   let rejected = 0;
+  let parsed = 0;
   let last = 0;
   const render = (final: boolean) => {
     const now = performance.now();
@@ -31,8 +34,11 @@ export function createProgress(label: string, totalBytes: number, stream: NodeJS
     last = now;
     const seconds = (now - start) / 1000;
     const rate = seconds > 0 ? loaded / seconds : 0;
-    const share = totalBytes > 0 ? Math.min(1, read / totalBytes) : 1;
-    const eta = share > 0 ? (seconds / share) * (1 - share) : Number.NaN;
+    const readShare = totalBytes > 0 ? Math.min(1, read / totalBytes) : 1;
+    const estimatedRows = readShare > 0 && parsed > 0 ? parsed / readShare : Number.NaN;
+    const doneRows = loaded + rejected;
+    const share = final ? 1 : Number.isFinite(estimatedRows) ? Math.min(1, doneRows / estimatedRows) : 0;
+    const eta = rate > 0 ? (estimatedRows - doneRows) / rate : Number.NaN;
     const stats = `${loaded.toLocaleString('en-US')} rows${rejected ? `, ${rejected} rejected` : ''} · ${Math.round(rate).toLocaleString('en-US')} rows/s`;
     if (tty) {
       const width = 24;
@@ -47,9 +53,10 @@ export function createProgress(label: string, totalBytes: number, stream: NodeJS
       read = n;
       render(false);
     },
-    rows(l, r) {
+    rows(l, r, p) {
       loaded = l;
       rejected = r;
+      parsed = p;
       render(false);
     },
     done() {
