@@ -21,7 +21,9 @@ import { createSite } from '../src/sites/sites.ts';
 import { batches, prng, singles, userAgents, visitors, type BenchRequest } from './ingest/traffic.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+// Beacons come from many browsers at once; a closed-loop load generator needs enough connections
+// that throughput is not capped at connections / latency (group commit trades latency for size).
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const FIXED_RATE = 5000;
 
 async function freePort(): Promise<number> {
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
     children.push(tally);
     const single = await drive('tally single', tally.base, copyReqs.single, 1);
     const batch = await drive('tally 20-batch', tally.base, copyReqs.batch, 20);
-    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally.base, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 100 });
+    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally.base, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 });
     const rssMb = vmHwmMb(tally.child.pid!);
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -177,7 +179,8 @@ async function main(): Promise<void> {
       [`single beacons vs no-op ceiling: ${(ceilingRatio * 100).toFixed(0)}% (target ≥ 30%)`, ceilingRatio >= 0.3],
       [`p99 at ${FIXED_RATE} beacons/s: ${fixed.p99} ms at ${r(fixed.reqPerSec)} req/s achieved (target ≤ 50 ms)`, fixed.p99 <= 50],
       [`Tally peak RSS (VmHWM): ${rssMb} MB (target ≤ 400 MB)`, rssMb <= 400],
-      [`stored events = acknowledged events: ${r(stored.rows[0]!.n)} / ${r(acknowledged)}`, stored.rows[0]!.n === acknowledged],
+      // ≥: requests still in flight when a phase's clock ran out are stored but not counted by autocannon
+      [`every acknowledged event stored: ${r(stored.rows[0]!.n)} stored ≥ ${r(acknowledged)} acknowledged`, stored.rows[0]!.n >= acknowledged],
       [`SIGTERM exit code: ${exit}`, exit === 0],
     ] as const;
     console.log(lines.join('\n'));
