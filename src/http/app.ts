@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { commerceRoutes } from '../commerce/routes.ts';
+import { dashboardRoutes } from '../dashboard/routes.ts';
 import { commerceReportRoutes } from '../reports/commerce-routes.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { trackerRoutes } from '../tracker/routes.ts';
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', commerceRoutes(deps));
   app.route('/', reportRoutes(deps));
   app.route('/', commerceReportRoutes(deps));
+  app.route('/', dashboardRoutes(deps));
   app.route('/', openApiRoutes());
   for (const routes of extra) app.route('/', routes);
   return app;

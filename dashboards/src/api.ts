@@ -1,0 +1,177 @@
+/**
+ * The report API as the dashboard uses it: every call carries `Authorization: Bearer`, and every
+ * non-2xx answer becomes an ApiError with the server's `{error}` message (400 names the bad
+ * parameter). The token lives in sessionStorage only — one tab, gone when it closes.
+ */
+export interface Session {
+  token: string;
+  siteId: string;
+  /** The site's IANA zone, learnt at sign-in (the API's default `tz`). */
+  siteTz: string;
+}
+
+export interface TopRow {
+  key: string;
+  visitors: number;
+  pageviews: number;
+}
+
+export interface OverviewTotals {
+  visitors: number;
+  visits: number;
+  pageviews: number;
+  bounce_rate: number;
+  avg_visit_seconds: number;
+}
+
+export interface OverviewPart {
+  range: { from: string; to: string; tz: string; interval: string };
+  totals: OverviewTotals;
+  series: { t: string; visitors: number; visits: number; pageviews: number }[];
+  top: Record<string, TopRow[]>;
+}
+
+export interface Overview extends OverviewPart {
+  previous?: OverviewPart;
+}
+
+export interface RevenueTotals {
+  orders: number;
+  gross: number;
+  discounts: number;
+  tax: number;
+  shipping: number;
+  refunds: number;
+  net: number;
+  aov: number;
+  customers: number;
+  new_customers: number;
+}
+
+export interface Revenue {
+  currency: string;
+  from: string;
+  to: string;
+  tz: string;
+  interval: string;
+  totals: RevenueTotals;
+  series: { t: string; orders: number; gross: number; refunds: number; net: number }[];
+  previous?: { from: string; to: string; totals: RevenueTotals };
+}
+
+export interface ProductRow {
+  product_id: string;
+  name: string | null;
+  category: string | null;
+  views: number;
+  add_to_carts: number;
+  purchases: number;
+  units: number;
+  revenue: number;
+  conversion_rate: number | null;
+}
+
+export interface Products {
+  currency: string;
+  total: number;
+  products: ProductRow[];
+}
+
+export interface Realtime {
+  active_visitors: number;
+  pageviews: number;
+  window_seconds: number;
+}
+
+/** The raw tables of GET /export/{table}.csv (src/reports/export.ts). */
+export const EXPORT_TABLES = [
+  'pageviews', 'events', 'sessions', 'orders', 'order_items', 'refunds', 'customers', 'products', 'errors', 'vitals', 'heatmap_points',
+] as const;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  /** The token itself was refused or does not reach the site: back to sign-in. */
+  get signsOut(): boolean {
+    return this.status === 401 || this.status === 403 || this.status === 404;
+  }
+}
+
+const TOKEN = /^tly_(\d{1,18})_[A-Za-z0-9_-]{43}$/;
+
+/** The site id of a well-formed token (`tly_<siteId>_<secret>`), else undefined. */
+export function siteIdOf(token: string): string | undefined {
+  return TOKEN.exec(token.trim())?.[1];
+}
+
+const KEY = 'tally.dashboard.session';
+
+export function loadSession(): Session | undefined {
+  try {
+    const s = JSON.parse(sessionStorage.getItem(KEY) ?? 'null') as Session | null;
+    return s && siteIdOf(s.token) === s.siteId && typeof s.siteTz === 'string' ? s : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function saveSession(s: Session): void {
+  sessionStorage.setItem(KEY, JSON.stringify(s));
+}
+
+export function clearSession(): void {
+  sessionStorage.removeItem(KEY);
+}
+
+async function request(token: string, siteId: string, path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<Response> {
+  const url = `/api/v1/sites/${encodeURIComponent(siteId)}/${path}${query ? `?${query.toString()}` : ''}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: signal ?? null, cache: 'no-store' });
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
+    throw new ApiError(0, 'Tally could not be reached; check the connection and try again.');
+  }
+  if (res.ok) return res;
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as { error?: string };
+    if (body.error) message = body.error;
+  } catch {
+    /* not JSON: keep the status line */
+  }
+  if (res.status === 503) {
+    const after = res.headers.get('retry-after');
+    message = `${message}${after ? ` (retry in ${after} s)` : ''}`;
+  }
+  throw new ApiError(res.status, message);
+}
+
+export async function getJson<T>(s: Pick<Session, 'token' | 'siteId'>, path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T> {
+  const res = await request(s.token, s.siteId, path, query, signal);
+  return (await res.json()) as T;
+}
+
+/**
+ * Export links cannot carry a bearer header, so the CSV is fetched and handed to the browser
+ * as a blob download (held in memory by the browser; for very large tables use the API directly).
+ */
+export async function downloadCsv(s: Session, table: string, query: URLSearchParams): Promise<number> {
+  const res = await request(s.token, s.siteId, `export/${table}.csv`, query);
+  const blob = await res.blob();
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${table}.csv`;
+  const href = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(href), 10_000);
+  return blob.size;
+}
