@@ -156,6 +156,7 @@ describe('refunds', () => {
     await expectRejected('refunds', { id: 'x1', order_id: 'nope', amount: 1, currency: 'USD', created_at: '2024-05-04T00:00:00Z' }, /no order "nope"/);
     await expectRejected('refunds', { id: 'x2', order_id: 'o1', amount: 1, currency: 'EUR', created_at: '2024-05-04T00:00:00Z' }, /differs from the order's USD/);
     await expectRejected('refunds', { id: 'x3', order_id: 'o1', amount: 0, currency: 'USD', created_at: '2024-05-04T00:00:00Z' }, /amount: must be > 0/);
+    await expectRejected('refunds', { id: 'x4', order_id: 'o1', amount: 1, currency: 'USD', created_at: '2024-04-30T23:59:59Z' }, /created_at: .* is before the order was created/);
   });
 
   it('two concurrent requests cannot over-refund one order', async () => {

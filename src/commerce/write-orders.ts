@@ -86,7 +86,7 @@ export function insertItemsSql(siteId: string, orders: Order[]) {
  */
 export function lockOrdersSql(siteId: string, ids: string[]) {
   return {
-    text: `SELECT id, currency, total, refunded FROM orders
+    text: `SELECT id, currency, total, refunded, created_at AS "createdAt" FROM orders
            WHERE site_id = $1::bigint AND id = ANY($2::text[]) ORDER BY id FOR UPDATE`,
     values: [siteId, ids],
   };
@@ -97,6 +97,7 @@ export interface LockedOrder {
   currency: string;
   total: number;
   refunded: number;
+  createdAt: Date;
 }
 
 /** Upserts orders + items; returns per-item errors (then nothing must be committed). */

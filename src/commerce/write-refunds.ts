@@ -85,6 +85,10 @@ export async function writeRefunds(client: pg.ClientBase, siteId: string, refund
       errors.push({ index, error: `currency: ${item.currency} differs from the order's ${order.currency}` });
       continue;
     }
+    if (Date.parse(item.created_at) < order.createdAt.getTime()) {
+      errors.push({ index, error: `created_at: ${item.created_at} is before the order was created (${order.createdAt.toISOString()})` });
+      continue;
+    }
     const before = refunded.get(order.id) ?? 0;
     const remaining = order.total - before;
     if (item.amount > remaining) {
