@@ -142,7 +142,8 @@ async function request(token: string, siteId: string, path: string, query?: URLS
   try {
     const body = (await res.json()) as { error?: string };
     if (body.error) message = body.error;
-  } catch {
+  } catch (error) {
+    if ((error as Error).name === 'AbortError') throw error;
     /* not JSON: keep the status line */
   }
   if (res.status === 503) {

@@ -58,11 +58,11 @@ export interface LineSeries {
   values: number[];
   /** The previous period, drawn dashed. */
   dashed?: boolean;
-  color: 'primary' | 'secondary';
+  color: 'primary' | 'secondary' | 'muted';
 }
 
 export function lineChart(canvas: HTMLCanvasElement, labels: string[], series: LineSeries[], format: (n: number) => string): boolean {
-  const colors = { primary: cssVar('--primary', '#4f46e5'), secondary: cssVar('--secondary', '#0d9488') };
+  const colors = { primary: cssVar('--primary', '#4f46e5'), secondary: cssVar('--secondary', '#0d9488'), muted: cssVar('--muted', '#4b5563') };
   const datasets: ChartDataset<'line', number[]>[] = series.map((s) => ({
     label: s.label,
     data: s.values,

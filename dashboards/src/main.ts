@@ -103,10 +103,6 @@ async function signIn(event: Event): Promise<void> {
 
 // ---- view state ---------------------------------------------------------------------------------
 
-function effectiveTz(): string {
-  return state.tz || session?.siteTz || 'UTC';
-}
-
 function syncControls(): void {
   el.period.value = state.period;
   el.from.value = state.from;
@@ -152,7 +148,8 @@ function readHash(): void {
 // ---- reports ------------------------------------------------------------------------------------
 
 function handleError(error: unknown, target: HTMLElement): void {
-  if ((error as Error).name === 'AbortError') return;
+  // Aborted (a newer view or a sign-out) or already signed out by a sibling request: nothing to say.
+  if ((error as Error).name === 'AbortError' || !session) return;
   if (error instanceof ApiError && error.signsOut) {
     signOut(`Signed out: ${error.message}`);
     return;
@@ -198,7 +195,7 @@ async function pollRealtime(): Promise<void> {
     el.realtime.title = `${formatInteger(r.active_visitors)} visitors and ${formatInteger(r.pageviews)} pageviews in the last ${r.window_seconds / 60} minutes`;
     el.realtime.hidden = false;
   } catch (error) {
-    if (error instanceof ApiError && error.signsOut) signOut(`Signed out: ${error.message}`);
+    if (error instanceof ApiError && error.signsOut && session) signOut(`Signed out: ${error.message}`);
     // Other failures: keep the last count; the next poll tries again.
   }
 }

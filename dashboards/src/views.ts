@@ -50,7 +50,7 @@ export function renderOverview(o: Overview): void {
   ];
   // The previous period's visitors, bucket by bucket (same length, so the same number of buckets
   // except around DST with hour buckets — then the shorter one simply ends early).
-  if (o.previous) series.push({ label: 'Visitors (previous period)', values: o.previous.series.map((s) => s.visitors), color: 'primary', dashed: true });
+  if (o.previous) series.push({ label: 'Visitors (previous period)', values: o.previous.series.map((s) => s.visitors), color: 'muted', dashed: true });
   const canvas = byId<HTMLCanvasElement>('traffic-chart');
   lineChart(canvas, labels, series, formatInteger);
   canvas.setAttribute('aria-label', `Visitors and pageviews per ${o.range.interval}, ${rangeText(o.range.from, o.range.to, o.range.tz)}: ${formatInteger(t.visitors)} visitors, ${formatInteger(t.pageviews)} pageviews`);
