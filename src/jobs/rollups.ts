@@ -63,6 +63,8 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
       await client.query('COMMIT');
       return { lo, hi: lo, rows: 0 };
     }
+    // Hash aggregates over ~22 dimension rows per pageview spill to disk at the default 4 MB.
+    await client.query(`SET LOCAL work_mem = '256MB'`);
     const steps: [string, Sql][] = [
       ['select', selectNewPageviews(lo, hi)], ['pageviews', addPageviewCounts()], ['visitors', addVisitorSets()],
       ['oldSessions', snapshotOldSessions()], ['sessions', upsertSessions()], ['sessionDeltas', applySessionDeltas()],
@@ -74,6 +76,8 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
       const result = await client.query(sql);
       stepMs[name] = Math.round((stepMs[name] ?? 0) + performance.now() - t);
       if (i === 0) rows = result.rowCount ?? 0;
+      // Temp tables are never auto-analyzed; without statistics the planner guesses 1,000 rows.
+      if (name === 'select' || name === 'sessions') await client.query(name === 'select' ? 'ANALYZE new_pv' : 'ANALYZE new_s');
     }
     await client.query(`UPDATE rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'traffic'`, [hi]);
     await client.query('COMMIT');
