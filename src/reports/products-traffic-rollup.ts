@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { daySteps, type RollupOptions } from './revenue-rollup.ts';
+import { dayDeltaSteps, type RollupOptions } from './revenue-rollup.ts';
 
 /**
  * Incremental product views / add-to-carts and visitor first touch, from the raw tables.
@@ -77,7 +77,8 @@ export function productTrafficSteps(lo: number, hi: number): { name: string; tex
                SET views = t.views + EXCLUDED.views, add_to_carts = t.add_to_carts + EXCLUDED.add_to_carts`,
       values: [],
     },
-    ...daySteps('product_traffic', 'ct_slots', ['product_id'], ['views', 'add_to_carts']),
+    // ct_slots holds this batch's increments: add them to the UTC days too.
+    ...dayDeltaSteps('product_traffic', 'ct_slots', `(slot AT TIME ZONE 'UTC')::date`, ['product_id'], ['views', 'add_to_carts']),
     {
       name: 'first touch',
       text: `CREATE TEMP TABLE ct_first ON COMMIT DROP AS
