@@ -68,7 +68,7 @@ export function insertPlaceholders(sites: string[], visitors: string[], first: n
  *  1. insert missing state rows (placeholder, in key order) — a concurrent instance's insert of
  *     the same visitor now waits for our commit instead of racing us;
  *  2. lock and read every state row of the batch (FOR UPDATE, key order: no deadlocks);
- *  3. write the advanced states back (one UPDATE from unnest).
+ *  3. write the advanced states back (one upsert from unnest, an index probe per row).
  * Events with a client `sid` keep it and do not touch the state.
  */
 export async function assignSessions(
@@ -94,13 +94,16 @@ export async function assignSessions(
   const sites = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
   const visitors = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
   if (!options.placeholdersInserted) await client.query(insertPlaceholders(sites, visitors, 1));
+  // Index lookups per key (LATERAL), in key order: a join would let the planner hash-join over a
+  // sequential scan of the whole state table, whose cost grows with every visitor ever seen.
   const locked = await client.query<{ siteId: string; visitorId: string; sessionId: string; lastSeen: number | null }>({
     text: `SELECT vs.site_id::text AS "siteId", vs.visitor_id AS "visitorId", vs.session_id AS "sessionId",
                   CASE WHEN vs.last_seen = '-infinity' THEN NULL ELSE (extract(epoch FROM vs.last_seen) * 1000)::float8 END AS "lastSeen"
-           FROM visitor_sessions vs
-           JOIN unnest($1::bigint[], $2::text[]) AS u(s, v) ON vs.site_id = u.s AND vs.visitor_id = u.v
-           ORDER BY vs.site_id, vs.visitor_id
-           FOR UPDATE OF vs`,
+           FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(s, v, o)
+           CROSS JOIN LATERAL (
+             SELECT * FROM visitor_sessions x WHERE x.site_id = u.s AND x.visitor_id = u.v FOR UPDATE
+           ) vs
+           ORDER BY u.o`,
     values: [sites, visitors],
   });
   const current = new Map<string, State>();
@@ -130,10 +133,11 @@ export async function assignSessions(
     }
   }
   if (upSites.length) {
+    // An upsert of rows we hold locked: one unique-index probe per row whatever the table size.
     await client.query({
-      text: `UPDATE visitor_sessions vs SET session_id = u.sid, last_seen = u.seen
-             FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[]) AS u(s, v, sid, seen)
-             WHERE vs.site_id = u.s AND vs.visitor_id = u.v`,
+      text: `INSERT INTO visitor_sessions (site_id, visitor_id, session_id, last_seen)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
+             ON CONFLICT (site_id, visitor_id) DO UPDATE SET session_id = excluded.session_id, last_seen = excluded.last_seen`,
       values: [upSites, upVisitors, upSessions, upSeen],
     });
   }
