@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { JobDefinition, JobResult } from './types.ts';
 import {
-  addPageviewCounts, addVisitorSets, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
+  addPageviewCounts, addVisitorSets, collapseNewPageviews, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
 } from './rollups-sql.ts';
 import { safeUpperBound } from './rollups-watermark.ts';
 
@@ -66,7 +66,7 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
     // Hash aggregates over ~22 dimension rows per pageview spill to disk at the default 4 MB.
     await client.query(`SET LOCAL work_mem = '256MB'`);
     const steps: [string, Sql][] = [
-      ['select', selectNewPageviews(lo, hi)], ['pageviews', addPageviewCounts()], ['visitors', addVisitorSets()],
+      ['select', selectNewPageviews(lo, hi)], ['collapse', collapseNewPageviews()], ['pageviews', addPageviewCounts()], ['visitors', addVisitorSets()],
       ['oldSessions', snapshotOldSessions()], ['sessions', upsertSessions()], ['sessionDeltas', applySessionDeltas()],
     ];
     let rows = 0;
@@ -77,7 +77,8 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
       stepMs[name] = Math.round((stepMs[name] ?? 0) + performance.now() - t);
       if (i === 0) rows = result.rowCount ?? 0;
       // Temp tables are never auto-analyzed; without statistics the planner guesses 1,000 rows.
-      if (name === 'select' || name === 'sessions') await client.query(name === 'select' ? 'ANALYZE new_pv' : 'ANALYZE new_s');
+      const temp = ({ select: 'new_pv', collapse: 'new_agg', sessions: 'new_s' } as Record<string, string>)[name];
+      if (temp) await client.query(`ANALYZE ${temp}`);
     }
     await client.query(`UPDATE rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'traffic'`, [hi]);
     await client.query('COMMIT');
