@@ -102,6 +102,27 @@ describe('CSV import', () => {
     ]);
   });
 
+  it('isolates a row the database refuses without naming it (chunk split in halves)', async () => {
+    // A constraint validation knows nothing about stands for "the database refused the chunk".
+    await db.pool.query(`ALTER TABLE customers ADD CONSTRAINT test_no_bad_email CHECK (email IS DISTINCT FROM 'bad@x.test')`);
+    try {
+      const file = join(dir, 'bisect.ndjson');
+      const rows = Array.from({ length: 7 }, (_, i) => JSON.stringify({ id: `b${i}`, email: i === 5 ? 'bad@x.test' : `ok${i}@x.test`, created_at: '2024-01-01T00:00:00Z' }));
+      writeFileSync(file, [...rows, JSON.stringify({ id: 'nul', email: 'a\u0000b', created_at: '2024-01-01T00:00:00Z' }), JSON.stringify({ id: 'old', created_at: '0000-01-01T00:00:00Z' })].join('\n'));
+      const rejected: Rejection[] = [];
+      const stats = await loadCommerce(db.pool, siteId, 'customers', readRecords(file, 'ndjson', 'customers'), { chunkSize: 4, onRejected: (r) => rejected.push(r) });
+      expect(stats).toEqual({ rows: 9, loaded: 6, rejected: 3 });
+      expect(rejected.map((r) => r.line).sort()).toEqual([6, 8, 9]);
+      expect(rejected.find((r) => r.line === 6)!.error).toMatch(/rejected by the database/);
+      expect(rejected.find((r) => r.line === 8)!.error).toMatch(/NUL/);
+      expect(rejected.find((r) => r.line === 9)!.error).toMatch(/between the years 1900 and 9999/);
+      const { rows: stored } = await db.pool.query(`SELECT count(*)::int AS n FROM customers WHERE site_id = $1 AND id LIKE 'b%'`, [siteId]);
+      expect(stored[0].n).toBe(6);
+    } finally {
+      await db.pool.query(`ALTER TABLE customers DROP CONSTRAINT test_no_bad_email`);
+    }
+  });
+
   it('CLI: customers CSV, exit 0', async () => {
     const file = join(dir, 'customers.csv');
     writeFileSync(file, 'id,email,created_at\nk1,a@x.test,2024-01-01T00:00:00Z\nk2,,2024-01-02T00:00:00+01:00\n');

@@ -43,7 +43,8 @@ const CONSTRAINT_MESSAGES: Record<string, string> = {
  */
 export function constraintErrors(error: unknown, ids: string[]): { errors: ItemError[]; unidentified: boolean } | undefined {
   const e = error as { code?: string; constraint?: string; detail?: string; message?: string };
-  if (!e?.code || !/^23/.test(e.code)) return undefined;
+  // Class 23: integrity constraints; class 22: data exceptions (a value PostgreSQL refuses).
+  if (!e?.code || !/^2[23]/.test(e.code)) return undefined;
   const message = (e.constraint && CONSTRAINT_MESSAGES[e.constraint]) ?? `rejected by the database: ${e.message ?? e.code}`;
   const keyMatch = /\(site_id, (?:id|order_id)\)=\(\d+, (.*)\)/.exec(e.detail ?? '');
   const index = keyMatch ? ids.indexOf(keyMatch[1]!) : -1;

@@ -14,26 +14,41 @@ export const currencyCode = z
 /** Minor units (cents): a safe integer ≥ 0. */
 export const minorUnits = z.number().int('must be an integer in minor units (e.g. cents)').min(0, 'must be ≥ 0');
 
-const storeId = z.string().min(1, 'must not be empty').max(200);
-const timestamp = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone, e.g. 2024-05-01T12:00:00Z' });
+/** A string PostgreSQL can store: text columns refuse NUL characters. */
+function text(min: number, max: number) {
+  return z
+    .string()
+    .min(min, min === 1 ? 'must not be empty' : `must have at least ${min} characters`)
+    .max(max)
+    .refine((v) => !v.includes('\u0000'), 'must not contain NUL (\\u0000) characters');
+}
+const storeId = text(1, 200);
+const timestamp = z
+  .iso.datetime({ offset: true, message: 'must be an ISO 8601 timestamp with a time zone, e.g. 2024-05-01T12:00:00Z' })
+  .refine((v) => {
+    const year = Number(v.slice(0, 4));
+    return year >= 1900 && year <= 9999;
+  }, 'must be a date between the years 1900 and 9999');
+/** order_items.quantity is an integer column. */
+const MAX_INT4 = 2_147_483_647;
 
 export const ORDER_STATUSES = ['pending', 'paid', 'fulfilled', 'cancelled', 'refunded'] as const;
 export const PAYMENT_STATUSES = ['pending', 'authorized', 'paid', 'partially_refunded', 'refunded', 'voided', 'failed'] as const;
 
 export const orderItemSchema = z.object({
   product_id: storeId,
-  sku: z.string().max(200).nullish(),
-  name: z.string().min(1).max(500),
-  category: z.string().max(200).nullish(),
-  quantity: z.number().int('must be an integer').min(1, 'must be ≥ 1'),
+  sku: text(0, 200).nullish(),
+  name: text(1, 500),
+  category: text(0, 200).nullish(),
+  quantity: z.number().int('must be an integer').min(1, 'must be ≥ 1').max(MAX_INT4),
   unit_price: minorUnits,
 });
 
 export const orderSchema = z
   .object({
     id: storeId,
-    customer_id: z.string().min(1).max(200).nullish(),
-    visitor_id: z.string().min(1).max(64).nullish(),
+    customer_id: text(1, 200).nullish(),
+    visitor_id: text(1, 64).nullish(),
     status: z.enum(ORDER_STATUSES),
     payment_status: z.enum(PAYMENT_STATUSES).nullish(),
     currency: currencyCode,
@@ -62,21 +77,21 @@ export const refundSchema = z.object({
   amount: z.number().int('must be an integer in minor units').min(1, 'must be > 0'),
   currency: currencyCode,
   created_at: timestamp,
-  reason: z.string().max(1000).nullish(),
+  reason: text(0, 1000).nullish(),
 });
 
 export const customerSchema = z.object({
   id: storeId,
-  email: z.string().max(320).nullish(),
+  email: text(0, 320).nullish(),
   created_at: timestamp,
-  visitor_id: z.string().min(1).max(64).nullish(),
+  visitor_id: text(1, 64).nullish(),
 });
 
 export const productSchema = z.object({
   id: storeId,
-  sku: z.string().max(200).nullish(),
-  name: z.string().min(1).max(500),
-  category: z.string().max(200).nullish(),
+  sku: text(0, 200).nullish(),
+  name: text(1, 500),
+  category: text(0, 200).nullish(),
   price: minorUnits,
   currency: currencyCode,
 });
