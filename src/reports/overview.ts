@@ -101,12 +101,15 @@ export function topQuery(siteId: string, grain: string, range: ReportRange, limi
   return {
     text: `SELECT dim, key, visitors, pageviews FROM (
         SELECT dim, key, visitors, pageviews, row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, pageviews DESC, key) AS rank
-        FROM (
-          SELECT dim, key, coalesce(v.visitors, 0) AS visitors, p.pageviews
-          FROM (SELECT dim, key, sum(pageviews) AS pageviews FROM traffic_rollups WHERE grain = $4::char(1) AND ${byDim}
-                GROUP BY dim, key HAVING sum(pageviews) > 0) p
-          LEFT JOIN (SELECT dim, key, sum(visitors) AS visitors FROM traffic_rollups WHERE grain = 'd' AND ${byDim}
-                GROUP BY dim, key) v USING (dim, key)
+        FROM (${grain === 'd'
+          // Site zone: one pass over the day rollups.
+          ? `SELECT dim, key, sum(visitors) AS visitors, sum(pageviews) AS pageviews FROM traffic_rollups
+             WHERE grain = $4::char(1) AND ${byDim} GROUP BY dim, key HAVING sum(pageviews) > 0`
+          : `SELECT dim, key, coalesce(v.visitors, 0) AS visitors, p.pageviews
+             FROM (SELECT dim, key, sum(pageviews) AS pageviews FROM traffic_rollups WHERE grain = $4::char(1) AND ${byDim}
+                   GROUP BY dim, key HAVING sum(pageviews) > 0) p
+             LEFT JOIN (SELECT dim, key, sum(visitors) AS visitors FROM traffic_rollups WHERE grain = 'd' AND ${byDim}
+                   GROUP BY dim, key) v USING (dim, key)`}
         ) k
       ) r WHERE rank <= $5::int ORDER BY dim, rank`,
     values: [siteId, range.start, range.end, grain, limit],
