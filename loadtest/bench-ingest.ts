@@ -54,8 +54,11 @@ async function startChild(args: string[], env: Record<string, string>): Promise<
   return {
     base,
     child,
+    // Resolves at once for a child that already exited (the finally block stops every child
+    // again; waiting for a second 'exit' would leave the bench's PostgreSQL running).
     stop: () =>
       new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
         child.once('exit', (code) => resolve(code));
         child.kill('SIGTERM');
       }),
