@@ -115,4 +115,20 @@ describe('tally demo', () => {
     expect(r.countries).toBeGreaterThan(5);
     expect(r.browsers).toBeGreaterThan(3);
   });
+
+  it('stays inside its period, with weekly seasonality', async () => {
+    const { rows } = await db.pool.query(
+      `SELECT min(occurred_at) AS first, max(occurred_at) AS last FROM pageviews WHERE site_id = $1`,
+      [a.site.id],
+    );
+    expect(rows[0].first.getTime()).toBeGreaterThanOrEqual(endMs - 30 * 86_400_000);
+    expect(rows[0].last.getTime()).toBeLessThan(endMs + 3_600_000);
+    const byDay = await db.pool.query(
+      `SELECT extract(isodow FROM occurred_at AT TIME ZONE 'UTC') AS dow, count(*)::float AS n FROM pageviews WHERE site_id = $1 GROUP BY 1`,
+      [a.site.id],
+    );
+    const counts = byDay.rows.map((r) => r.n as number);
+    expect(counts).toHaveLength(7);
+    expect(Math.max(...counts) / Math.min(...counts)).toBeGreaterThan(1.1);
+  });
 });

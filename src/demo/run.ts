@@ -9,7 +9,7 @@ export interface DemoOptions {
   days: number;
   visitors: number;
   seed: number;
-  /** Last simulated day is the day before this (UTC midnight, epoch ms); default today. */
+  /** The simulated period ends here (exclusive, epoch ms); default: today 00:00 in the site's zone. */
   endMs?: number;
   conversionBoost?: number;
   targetRows?: number;
@@ -25,9 +25,13 @@ export interface DemoResult {
 }
 
 const DAY_MS = 86_400_000;
+const SITE_TIMEZONE = 'America/New_York';
 
-export function todayUtcMs(now = Date.now()): number {
-  return Math.floor(now / DAY_MS) * DAY_MS;
+/** The last midnight (start of today) in `timeZone`, as epoch ms. */
+export function lastMidnight(timeZone: string, now = Date.now()): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: 'numeric', second: 'numeric', hourCycle: 'h23' }).formatToParts(now);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return now - (get('hour') * 3600 + get('minute') * 60 + get('second')) * 1000 - (now % 1000);
 }
 
 /**
@@ -36,9 +40,11 @@ export function todayUtcMs(now = Date.now()): number {
  */
 export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (line: string) => void = () => undefined): Promise<DemoResult> {
   const started = performance.now();
-  const endMs = options.endMs ?? todayUtcMs();
+  // The simulated days are the site's local days, the last one being yesterday: a report of
+  // "yesterday" in the site's zone shows a full day.
+  const endMs = options.endMs ?? lastMidnight(SITE_TIMEZONE);
   const startMs = endMs - options.days * DAY_MS;
-  const site = await createSite(pool, { name: 'Demo Store', domain: HOST, timezone: 'America/New_York', currency: 'USD' });
+  const site = await createSite(pool, { name: 'Demo Store', domain: HOST, timezone: SITE_TIMEZONE, currency: 'USD' });
   await pool.query({
     text: 'SELECT tally_ensure_partitions($1::date, $2::date)',
     values: [new Date(startMs).toISOString().slice(0, 10), new Date(endMs).toISOString().slice(0, 10)],

@@ -210,7 +210,11 @@ export class StoreSimulation {
   private visitStart(v: Visitor, day: number): number {
     const localHour = sampleIndex(this.rng, this.hourCum);
     const utcHour = (localHour - v.country.utcOffset + 24) % 24;
-    return this.startMs + day * DAY_MS + utcHour * 3_600_000 + this.rng.int(0, 3_599_999);
+    // That UTC time of day within the 24 h window of simulated day `day` (the window need not
+    // start at UTC midnight: the demo's days are the site's local days).
+    const base = this.startMs + day * DAY_MS;
+    const timeOfDay = utcHour * 3_600_000 + this.rng.int(0, 3_599_999);
+    return base + ((((timeOfDay - base) % DAY_MS) + DAY_MS) % DAY_MS);
   }
 
   private pickProduct(category?: string): Product {
