@@ -224,6 +224,21 @@ describe('POST /collect: storage and enrichment', () => {
   });
 });
 
+describe('overload', () => {
+  it('503 with Retry-After past MAX_INFLIGHT_ROWS, nothing of the request stored', async () => {
+    const small = await startTestServer(db.url, { MAX_INFLIGHT_ROWS: '100' });
+    try {
+      const points = Array.from({ length: 150 }, (_, i) => ({ x: i, y: i, kind: 'click' }));
+      const res = await fetch(`${small.url}/collect`, { method: 'POST', headers: { 'user-agent': CHROME }, body: JSON.stringify({ site: key, type: 'heatmap', url: 'https://shop.example/overload', vw: 400, points }) });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBeTruthy();
+      expect((await db.pool.query("SELECT count(*)::int AS n FROM heatmap_points WHERE path = '/overload'")).rows[0].n).toBe(0);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('rate limit', () => {
   it('429 with Retry-After past the per-IP limit', async () => {
     const limited = await startTestServer(db.url, { TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '3' });

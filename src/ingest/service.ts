@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { spoolDir } from '../config.ts';
 import type { AppDeps } from '../http/deps.ts';
+import { partitionJob } from '../jobs/partitions.ts';
 import { SiteCache, type CollectContext } from './collect.ts';
 import { loadGeo } from './enrich/geo.ts';
 import { SaltCache } from './enrich/visitor.ts';
@@ -53,6 +54,11 @@ export function createIngestService(deps: AppDeps): IngestService {
       // ~1 s and ~150 MB once, at start-up rather than on the first beacon.
       loadGeo();
       await spool.init();
+      // Partitions for this month and the next ones exist before the first beacon, even when the
+      // process starts months after the last migration (the `partitions` job keeps them ahead).
+      await partitionJob
+        .run({ pool, config, logger, signal: new AbortController().signal })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure partitions at start-up'));
       await salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
       if (spool.events > 0) {
         logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
