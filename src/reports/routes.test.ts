@@ -79,7 +79,10 @@ describe('realtime, export, admin jobs', () => {
     const body = (await res.json()) as { totals: { pageviews: number; visitors: number } };
     expect(body.totals).toMatchObject({ pageviews: 5, visitors: 4 });
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
-    for (const p of ['/api/v1/sites/{siteId}/reports/overview', '/api/v1/sites/{siteId}/reports/realtime', '/api/v1/sites/{siteId}/export/{table}.csv', '/api/v1/admin/jobs']) {
+    for (const p of [
+      '/api/v1/sites/{siteId}/reports/overview', '/api/v1/sites/{siteId}/reports/realtime', '/api/v1/sites/{siteId}/export/{table}.csv',
+      '/api/v1/admin/jobs', '/collect', '/api/v1/sites/{siteId}/orders', '/api/v1/sites/{siteId}/reports/revenue', '/healthz',
+    ]) {
       expect(doc.paths[p], p).toBeDefined();
     }
   });
