@@ -51,16 +51,17 @@ function withBuckets(source: string, ts: string, columns: string): string {
 }
 
 /**
- * The new pageviews (lo, hi]. A referrer on the site's own host is internal navigation, not a
- * source: stored as none. The BRIN index on ingest_seq keeps this a range scan.
+ * The new pageviews (lo, hi]. A referrer on the site's own host (and ingestion's channel
+ * 'internal') is navigation inside the site, not a source: stored as none, so top referrers and
+ * channels list where visits come from. The BRIN index on ingest_seq keeps this a range scan.
  */
 export function selectNewPageviews(lo: number, hi: number): Sql {
   return {
     text: `CREATE TEMP TABLE new_pv ON COMMIT DROP AS
       ${withBuckets(`pageviews p WHERE p.ingest_seq > $1::bigint AND p.ingest_seq <= $2::bigint`, 'p.occurred_at',
         `p.site_id, p.occurred_at, p.ingest_seq, p.visitor_id, hashtextextended(p.visitor_id, 0) AS visitor_key,
-             p.session_id, p.path, CASE WHEN p.ref_domain = p.host THEN NULL ELSE p.ref_domain END AS ref_domain,
-             p.channel, p.utm_source, p.utm_medium, p.utm_campaign, p.country, p.browser, p.os, p.device`)}`,
+             p.session_id, p.path, CASE WHEN p.ref_domain = p.host OR p.channel = 'internal' THEN NULL ELSE p.ref_domain END AS ref_domain,
+             NULLIF(p.channel, 'internal') AS channel, p.utm_source, p.utm_medium, p.utm_campaign, p.country, p.browser, p.os, p.device`)}`,
     values: [lo, hi],
   };
 }

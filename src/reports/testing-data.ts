@@ -50,7 +50,7 @@ export function generateVisits(r: () => number, siteId: string, from: Date, to: 
     const session = `${prefix}s${v}`;
     let t = from.getTime() + Math.floor(r() * span);
     const n = 1 + Math.floor(r() * r() * 5);
-    const channel = pick(r, ['direct', 'organic_search', 'referral', 'paid_search', 'social']);
+    const channel = pick(r, ['direct', 'organic_search', 'referral', 'paid_search', 'social', 'internal']);
     const ref = channel === 'direct' ? null : pick(r, ['google.com', 'news.ycombinator.com', 'facebook.com', 'shop.test']);
     const utm = r() < 0.3 ? pick(r, ['newsletter', 'google', 'fb']) : null;
     const country = pick(r, ['FR', 'US', 'DE', null]);
@@ -145,7 +145,7 @@ export function bruteOverview(all: RawPageview[], siteId: string, q: { from: str
   for (const x of pv) { const c = cell(bucketLabel(x.occurredAt, q.tz, q.interval, q.from)); c.v.add(x.visitorId); c.pageviews += 1; }
   for (const s of vs) cell(bucketLabel(s.first.occurredAt, q.tz, q.interval, q.from)).visits += 1;
   const keyOf: Record<string, (x: RawPageview) => string> = {
-    pages: (x) => x.path, referrers: (x) => (x.refDomain === x.host ? '' : x.refDomain ?? ''), channels: (x) => x.channel,
+    pages: (x) => x.path, referrers: (x) => (x.refDomain === x.host || x.channel === 'internal' ? '' : x.refDomain ?? ''), channels: (x) => (x.channel === 'internal' ? '' : x.channel),
     utm_sources: (x) => x.utmSource ?? '', countries: (x) => x.country ?? '', browsers: (x) => x.browser ?? '', os: (x) => x.os ?? '', devices: (x) => x.device,
   };
   const top: Record<string, { key: string; visitors: number; pageviews: number }[]> = {};
