@@ -1,7 +1,7 @@
 import type pg from 'pg';
 
 /**
- * The highest ingest sequence number below which every pageview is committed.
+ * The highest ingest sequence number below which every row of `tables` is committed.
  *
  * A writer takes its rows' numbers (nextval default) while it holds ROW EXCLUSIVE on
  * `pageviews`, and may commit long after a higher-numbered writer. Reading max(ingest_seq) of the
@@ -15,12 +15,12 @@ import type pg from 'pg';
  * lock_timeout bounds how long ingestion can queue behind us: if a writer transaction stays open
  * longer, this throws (55P03) and the scheduler retries the job with backoff; nothing is skipped.
  */
-export async function safeUpperBound(pool: pg.Pool, lockTimeoutMs = 5000): Promise<number> {
+export async function safeUpperBound(pool: pg.Pool, lockTimeoutMs = 5000, tables: readonly string[] = ['pageviews']): Promise<number> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
-    await client.query('LOCK TABLE pageviews IN EXCLUSIVE MODE');
+    await client.query(`LOCK TABLE ${tables.map((t) => client.escapeIdentifier(t)).join(', ')} IN EXCLUSIVE MODE`);
     const { rows } = await client.query<{ hi: number }>(
       `SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS "hi" FROM tally_ingest_seq`,
     );

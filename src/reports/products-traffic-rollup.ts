@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { dayDeltaSteps, type RollupOptions } from './revenue-rollup.ts';
+import { safeUpperBound } from '../jobs/rollups-watermark.ts';
 
 /**
  * Incremental product views / add-to-carts and visitor first touch, from the raw tables.
@@ -26,26 +27,6 @@ import { dayDeltaSteps, type RollupOptions } from './revenue-rollup.ts';
  */
 
 const VIEW_PATH = `^/products/([^/?#]+)`;
-
-/** Highest ingest_seq such that every row of `tables` numbered at or below it is committed. */
-export async function safeUpperBoundFor(pool: pg.Pool, tables: string[], lockTimeoutMs = 5000): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
-    await client.query(`LOCK TABLE ${tables.map((t) => client.escapeIdentifier(t)).join(', ')} IN EXCLUSIVE MODE`);
-    const { rows } = await client.query<{ hi: number }>(
-      `SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END AS "hi" FROM tally_ingest_seq`,
-    );
-    await client.query('COMMIT');
-    return rows[0]!.hi;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
 
 export function productTrafficSteps(lo: number, hi: number): { name: string; text: string; values: unknown[] }[] {
   return [
@@ -121,7 +102,7 @@ export interface ProductTrafficResult {
 
 /** One incremental run of the raw-table part. */
 export async function runProductTrafficRollup(pool: pg.Pool, options: RollupOptions & { lockTimeoutMs?: number; maxRows?: number } = {}): Promise<ProductTrafficResult> {
-  const hi = await safeUpperBoundFor(pool, ['pageviews', 'events'], options.lockTimeoutMs);
+  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['pageviews', 'events']);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

@@ -38,7 +38,9 @@ export function horizonSql() {
   return {
     text: `SELECT LEAST(statement_timestamp(),
                         (SELECT min(xact_start) FROM pg_stat_activity
-                          WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL))
+                          WHERE datname = current_database() AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+                            -- autovacuum and other background workers never write commerce rows
+                            AND backend_type = 'client backend'))
                   - interval '1 second' AS "horizon"`,
     values: [],
   };
