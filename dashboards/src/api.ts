@@ -1,3 +1,9 @@
+// Response row types are the server's own (type-only imports: erased from the browser bundle).
+import type { ProductRow } from '../../src/reports/products.ts';
+import type { RevenueTotals } from '../../src/reports/revenue.ts';
+
+export type { ProductRow, RevenueTotals };
+
 /**
  * The report API as the dashboard uses it: every call carries `Authorization: Bearer`, and every
  * non-2xx answer becomes an ApiError with the server's `{error}` message (400 names the bad
@@ -35,19 +41,6 @@ export interface Overview extends OverviewPart {
   previous?: OverviewPart;
 }
 
-export interface RevenueTotals {
-  orders: number;
-  gross: number;
-  discounts: number;
-  tax: number;
-  shipping: number;
-  refunds: number;
-  net: number;
-  aov: number;
-  customers: number;
-  new_customers: number;
-}
-
 export interface Revenue {
   currency: string;
   from: string;
@@ -57,18 +50,6 @@ export interface Revenue {
   totals: RevenueTotals;
   series: { t: string; orders: number; gross: number; refunds: number; net: number }[];
   previous?: { from: string; to: string; totals: RevenueTotals };
-}
-
-export interface ProductRow {
-  product_id: string;
-  name: string | null;
-  category: string | null;
-  views: number;
-  add_to_carts: number;
-  purchases: number;
-  units: number;
-  revenue: number;
-  conversion_rate: number | null;
 }
 
 export interface Products {

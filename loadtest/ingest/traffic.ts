@@ -4,16 +4,7 @@
  * cookieless, each with a fixed IP + UA), mostly pageviews plus custom events, heatmap and error
  * beacons. Bodies are pre-serialised so the load generator spends no time building them.
  */
-export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../src/demo/prng.ts';
 
 export function userAgents(count: number, rand: () => number): string[] {
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;

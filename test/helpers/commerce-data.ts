@@ -7,16 +7,7 @@ import { upsertCommerce } from '../../src/commerce/batch.ts';
  * pageviews/events are inserted with SQL (their ingestion path is not under test here).
  */
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from '../../src/demo/prng.ts';
 
 export const CHANNELS = ['direct', 'organic', 'paid', 'social', 'email', 'referral'];
 export const PRODUCT_IDS = Array.from({ length: 12 }, (_, i) => `p${String(i + 1).padStart(2, '0')}`);
