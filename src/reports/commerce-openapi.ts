@@ -1,18 +1,9 @@
 import type { OpenApiPaths } from '../http/openapi.ts';
-import { reportParameters } from './openapi.ts';
+import { errors, q, reportParameters, security } from './openapi.ts';
 import { PRODUCT_SORTS } from './products.ts';
 
 /** OpenAPI paths of the commerce reports (revenue, products); merged in src/http/openapi.ts. */
-const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
 const currency = q('currency', { type: 'string', pattern: '^[A-Z]{3}$' }, "ISO 4217; default: the site's currency. Amounts in other currencies are never added in");
-const errors = {
-  400: { description: 'bad parameter (named in `error`)' },
-  401: { description: 'missing or invalid token' },
-  403: { description: 'token lacks read scope' },
-  404: { description: "unknown site or another site's token" },
-  503: { description: 'database unavailable (Retry-After)' },
-};
-const security = [{ bearer: [] }];
 const int = { type: 'integer' };
 const money = { type: 'integer', description: 'minor units of `currency`' };
 

@@ -5,7 +5,7 @@ import type { OpenApiPaths } from '../http/openapi.ts';
  * C2) add theirs by spreading into `reportsOpenApi` below, reusing `reportParameters`.
  */
 const siteId = { name: 'siteId', in: 'path', required: true, schema: { type: 'string' } };
-const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
+export const q = (name: string, schema: Record<string, unknown>, description: string) => ({ name, in: 'query', required: false, schema, description });
 
 /** from, to, tz, interval, compare, limit — shared by every dashboard report. */
 export const reportParameters = [
@@ -18,14 +18,15 @@ export const reportParameters = [
   q('limit', { type: 'integer', minimum: 1, maximum: 1000, default: 10 }, 'rows per top list'),
 ];
 
-const errors = {
+/** Error answers every site-scoped report shares. */
+export const errors = {
   400: { description: 'bad parameter (named in `error`)' },
   401: { description: 'missing or invalid token' },
   403: { description: 'token lacks read scope' },
   404: { description: "unknown site or another site's token" },
   503: { description: 'database unavailable (Retry-After)' },
 };
-const security = [{ bearer: [] }];
+export const security = [{ bearer: [] }];
 const topRow = { type: 'object', properties: { key: { type: 'string' }, visitors: { type: 'integer' }, pageviews: { type: 'integer' } } };
 const topList = { type: 'array', items: topRow };
 
