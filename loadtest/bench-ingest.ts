@@ -10,11 +10,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startEmbedded } from '../src/db/embedded.ts';
+import { freePort, startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createSite } from '../src/sites/sites.ts';
@@ -25,16 +24,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // that throughput is not capped at connections / latency (group commit trades latency for size).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const FIXED_RATE = 5000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
   const end = Date.now() + 90_000;

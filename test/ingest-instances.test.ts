@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../src/db/embedded.ts';
 import { sessionIdFor } from '../src/ingest/sessions.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
@@ -23,16 +23,6 @@ afterAll(async () => db?.drop());
 
 const beacon = (base: string, body: Record<string, unknown>) =>
   fetch(`${base}/collect`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ site: key, type: 'pageview', ...body }) });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 describe('two writer instances on one database', () => {
   it('agree on sessions for one visitor whose beacons alternate between them', async () => {

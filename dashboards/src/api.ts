@@ -1,6 +1,6 @@
 // Response row types are the server's own (type-only imports: erased from the browser bundle).
 import type { ProductRow } from '../../src/reports/products.ts';
-import type { RevenueTotals } from '../../src/reports/revenue.ts';
+import type { RevenueReport, RevenueTotals } from '../../src/reports/revenue.ts';
 
 export type { ProductRow, RevenueTotals };
 
@@ -41,16 +41,8 @@ export interface Overview extends OverviewPart {
   previous?: OverviewPart;
 }
 
-export interface Revenue {
-  currency: string;
-  from: string;
-  to: string;
-  tz: string;
-  interval: string;
-  totals: RevenueTotals;
-  series: { t: string; orders: number; gross: number; refunds: number; net: number }[];
-  previous?: { from: string; to: string; totals: RevenueTotals };
-}
+/** The revenue report as the server shapes it (the dashboard reads the subset it shows). */
+export type Revenue = RevenueReport;
 
 export interface Products {
   currency: string;
