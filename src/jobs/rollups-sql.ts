@@ -9,7 +9,7 @@ export interface Sql {
   values: unknown[];
 }
 
-/** Dimension numbers stored in traffic_rollups.dim / rollup_visitors.dim (sql/030). */
+/** Dimension numbers stored in traffic_rollups.dim (sql/030); key hashes in visitor_days.keys (sql/050). */
 export const DIMS = {
   total: 0,
   page: 1,
@@ -31,9 +31,12 @@ function dimValues(a: string, page: string | null): string {
     (7, coalesce(${a}.country, '')), (8, coalesce(${a}.browser, '')), (9, coalesce(${a}.os, '')), (10, coalesce(${a}.device, '')))`;
 }
 
-/** Rows carry hb (UTC hour) and db (local day of the site): pick the one of grain g. */
-const bucketOf = (a: string) => `CASE g.grain WHEN 'h' THEN ${a}.hb ELSE ${a}.db END`;
-const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1))) AS g(grain)`;
+/** Rows carry hb (UTC hour), db (local day of the site) and mb (its local month): pick the one of grain g. */
+const bucketOf = (a: string) => `CASE g.grain WHEN 'h' THEN ${a}.hb WHEN 'd' THEN ${a}.db ELSE ${a}.mb END`;
+const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1)), ('m'::char(1))) AS g(grain)`;
+export const ORIGIN = `timestamptz '2000-01-01 00:00+00'`;
+/** Bit of visitor_days.hours for the hour hb of local day db (sql/050). */
+export const hourBit = (hb: string, db: string) => `(1::bigint << (extract(epoch FROM ${hb} - date_bin('1 hour', ${db}, ${ORIGIN})) / 3600)::int)`;
 
 /**
  * Buckets of a timestamptz column without a time-zone conversion per row: date_trunc(…, tz)
@@ -45,8 +48,9 @@ const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1))) AS g(grain)`;
 function withBuckets(source: string, ts: string, columns: string): string {
   return `WITH src AS (SELECT ${columns}, date_bin('15 minutes', ${ts}, timestamptz '2000-01-01 00:00+00') AS slot FROM ${source}),
     slots AS (SELECT DISTINCT site_id, slot FROM src),
-    slot_days AS (SELECT sl.site_id, sl.slot, date_trunc('day', sl.slot, st.timezone) AS db FROM slots sl JOIN sites st ON st.id = sl.site_id)
-    SELECT src.*, date_bin('1 hour', src.slot, timestamptz '2000-01-01 00:00+00') AS hb, sd.db
+    slot_days AS (SELECT sl.site_id, sl.slot, date_trunc('day', sl.slot, st.timezone) AS db, date_trunc('month', sl.slot, st.timezone) AS mb
+      FROM slots sl JOIN sites st ON st.id = sl.site_id)
+    SELECT src.*, date_bin('1 hour', src.slot, timestamptz '2000-01-01 00:00+00') AS hb, sd.db, sd.mb
     FROM src JOIN slot_days sd USING (site_id, slot)`;
 }
 
@@ -74,47 +78,31 @@ export function selectNewPageviews(lo: number, hi: number): Sql {
 export function collapseNewPageviews(): Sql {
   return {
     text: `CREATE TEMP TABLE new_agg ON COMMIT DROP AS
-      SELECT site_id, hb, db, visitor_key, ref_domain, channel, utm_source, utm_medium, utm_campaign, country, browser, os, device,
+      SELECT site_id, hb, db, mb, visitor_key, ref_domain, channel, utm_source, utm_medium, utm_campaign, country, browser, os, device,
         count(*) AS n
-      FROM new_pv GROUP BY site_id, hb, db, visitor_key, ref_domain, channel, utm_source, utm_medium, utm_campaign, country, browser, os, device`,
+      FROM new_pv GROUP BY site_id, hb, db, mb, visitor_key, ref_domain, channel, utm_source, utm_medium, utm_campaign, country, browser, os, device`,
     values: [],
   };
 }
 
 /** (dim, key) rows of the collapsed table (every dimension but the page) and of new_pv (page). */
-const AGG_DIMS = `SELECT a.site_id, a.hb, a.db, a.visitor_key, a.n, d.dim, d.key FROM new_agg a
+export const AGG_DIMS = `SELECT a.site_id, a.hb, a.db, a.mb, a.visitor_key, a.n, d.dim, d.key FROM new_agg a
   CROSS JOIN LATERAL ${dimValues('a', null)} AS d(dim, key)`;
-const PAGE_DIM = `SELECT p.site_id, p.hb, p.db, p.visitor_key, 1::bigint AS n, 1::smallint AS dim, p.path AS key FROM new_pv p`;
+export const PAGE_DIM = `SELECT p.site_id, p.hb, p.db, p.mb, p.visitor_key, 1::bigint AS n, 1::smallint AS dim, p.path AS key FROM new_pv p`;
 
+/**
+ * Summed per (hour, day, month, dim, key) first, then spread over the three grains: the grain
+ * fan-out (×3) applies to the aggregated rows, not to every dimension row of every pageview.
+ */
 export function addPageviewCounts(): Sql {
   return {
     text: `INSERT INTO traffic_rollups (site_id, grain, bucket, dim, key, pageviews)
       SELECT x.site_id, g.grain, ${bucketOf('x')}, x.dim, x.key, sum(x.n)
-      FROM (${AGG_DIMS} UNION ALL ${PAGE_DIM}) x CROSS JOIN ${GRAINS}
+      FROM (SELECT y.site_id, y.hb, y.db, y.mb, y.dim, y.key, sum(y.n) AS n FROM (${AGG_DIMS} UNION ALL ${PAGE_DIM}) y
+            GROUP BY 1, 2, 3, 4, 5, 6) x CROSS JOIN ${GRAINS}
       GROUP BY 1, 2, 3, 4, 5
       ON CONFLICT (site_id, grain, dim, bucket, key)
       DO UPDATE SET pageviews = traffic_rollups.pageviews + EXCLUDED.pageviews`,
-    values: [],
-  };
-}
-
-/** New members of the visitor sets bump the per-bucket visitors counter. */
-export function addVisitorSets(): Sql {
-  return {
-    text: `WITH added AS (
-        INSERT INTO rollup_visitors (site_id, grain, dim, bucket, key, visitor_key)
-        SELECT DISTINCT x.site_id, g.grain, x.dim, ${bucketOf('x')}, x.key, x.visitor_key
-        FROM (${AGG_DIMS} UNION ALL ${PAGE_DIM}) x CROSS JOIN ${GRAINS}
-        -- Per-key sets only at day grain: they were 2/3 of the job's time (bench 2026-11-22) and
-        -- hour grain is only needed whole-site (hour series, other zones' totals).
-        WHERE g.grain = 'd' OR x.dim = 0
-        ON CONFLICT DO NOTHING
-        RETURNING site_id, grain, dim, bucket, key
-      )
-      INSERT INTO traffic_rollups (site_id, grain, bucket, dim, key, visitors)
-      SELECT site_id, grain, bucket, dim, key, count(*) FROM added GROUP BY 1, 2, 3, 4, 5
-      ON CONFLICT (site_id, grain, dim, bucket, key)
-      DO UPDATE SET visitors = traffic_rollups.visitors + EXCLUDED.visitors`,
     values: [],
   };
 }
@@ -177,15 +165,18 @@ export function upsertSessions(): Sql {
 export function applySessionDeltas(): Sql {
   return {
     text: `INSERT INTO traffic_rollups (site_id, grain, bucket, dim, key, visits, bounces, duration_seconds)
-      SELECT s.site_id, g.grain, ${bucketOf('s')}, d.dim, d.key,
-        sum(s.sign), sum(s.sign * (s.pageviews = 1)::int), sum(s.sign * s.duration)
+      SELECT a.site_id, g.grain, ${bucketOf('a')}, a.dim, a.key, sum(a.visits), sum(a.bounces), sum(a.duration)
       FROM (
-        ${withBuckets(`(SELECT n.*, 1 AS sign FROM new_s n UNION ALL SELECT o.*, -1 FROM old_s o) x`, 'x.started_at',
-          `x.*, floor(extract(epoch FROM x.ended_at - x.started_at))::bigint AS duration`)}
-      ) s CROSS JOIN ${GRAINS}
-      CROSS JOIN LATERAL ${dimValues('s', 'entry_path')} AS d(dim, key)
+        SELECT s.site_id, s.hb, s.db, s.mb, d.dim, d.key,
+          sum(s.sign) AS visits, sum(s.sign * (s.pageviews = 1)::int) AS bounces, sum(s.sign * s.duration) AS duration
+        FROM (
+          ${withBuckets(`(SELECT n.*, 1 AS sign FROM new_s n UNION ALL SELECT o.*, -1 FROM old_s o) x`, 'x.started_at',
+            `x.*, floor(extract(epoch FROM x.ended_at - x.started_at))::bigint AS duration`)}
+        ) s CROSS JOIN LATERAL ${dimValues('s', 'entry_path')} AS d(dim, key)
+        GROUP BY 1, 2, 3, 4, 5, 6
+      ) a CROSS JOIN ${GRAINS}
       GROUP BY 1, 2, 3, 4, 5
-      HAVING sum(s.sign) <> 0 OR sum(s.sign * (s.pageviews = 1)::int) <> 0 OR sum(s.sign * s.duration) <> 0
+      HAVING sum(a.visits) <> 0 OR sum(a.bounces) <> 0 OR sum(a.duration) <> 0
       ON CONFLICT (site_id, grain, dim, bucket, key) DO UPDATE SET
         visits = traffic_rollups.visits + EXCLUDED.visits,
         bounces = traffic_rollups.bounces + EXCLUDED.bounces,

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type { JobDefinition, JobResult } from './types.ts';
 import {
-  addPageviewCounts, addVisitorSets, collapseNewPageviews, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
+  addPageviewCounts, collapseNewPageviews, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
 } from './rollups-sql.ts';
+import { addVisitorCounts, addVisitorLinks, collectVisitorDays, collectVisitorKeys, upsertVisitorDays } from './rollups-visitors-sql.ts';
 import { safeUpperBound } from './rollups-watermark.ts';
 
 export interface RollupOptions {
@@ -25,7 +26,7 @@ export interface RollupOutcome {
 const DEFAULT_SPAN = 250_000;
 
 /**
- * Folds pageviews above the watermark into sessions, traffic_rollups and rollup_visitors.
+ * Folds pageviews above the watermark into sessions, traffic_rollups, visitor_days and visitor_day_links.
  * Each batch (lo, hi] is ONE transaction that also moves the watermark to hi, and the watermark
  * row is locked FOR UPDATE first, so concurrent runs serialise and a run killed halfway leaves
  * the counters exactly as before it (run again → counted once). hi never passes the safe upper
@@ -66,7 +67,9 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
     // Hash aggregates over ~22 dimension rows per pageview spill to disk at the default 4 MB.
     await client.query(`SET LOCAL work_mem = '256MB'`);
     const steps: [string, Sql][] = [
-      ['select', selectNewPageviews(lo, hi)], ['collapse', collapseNewPageviews()], ['pageviews', addPageviewCounts()], ['visitors', addVisitorSets()],
+      ['select', selectNewPageviews(lo, hi)], ['collapse', collapseNewPageviews()], ['pageviews', addPageviewCounts()],
+      ['visitorKeys', collectVisitorKeys()], ['visitorDays', collectVisitorDays()], ['visitorCounts', addVisitorCounts()],
+      ['visitorLinks', addVisitorLinks()], ['visitorUpsert', upsertVisitorDays()],
       ['oldSessions', snapshotOldSessions()], ['sessions', upsertSessions()], ['sessionDeltas', applySessionDeltas()],
     ];
     let rows = 0;
@@ -77,7 +80,7 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
       stepMs[name] = Math.round((stepMs[name] ?? 0) + performance.now() - t);
       if (i === 0) rows = result.rowCount ?? 0;
       // Temp tables are never auto-analyzed; without statistics the planner guesses 1,000 rows.
-      const temp = ({ select: 'new_pv', collapse: 'new_agg', sessions: 'new_s' } as Record<string, string>)[name];
+      const temp = ({ select: 'new_pv', collapse: 'new_agg', visitorKeys: 'new_vk', visitorDays: 'new_vd', sessions: 'new_s' } as Record<string, string>)[name];
       if (temp) await client.query(`ANALYZE ${temp}`);
     }
     await client.query(`UPDATE rollup_watermarks SET seq = $1::bigint, updated_at = now() WHERE name = 'traffic'`, [hi]);
@@ -97,7 +100,7 @@ export async function rebuildTrafficRollups(pool: pg.Pool, options: RollupOption
   try {
     await client.query('BEGIN');
     await client.query(`SELECT seq FROM rollup_watermarks WHERE name = 'traffic' FOR UPDATE`);
-    await client.query('TRUNCATE traffic_rollups, rollup_visitors, sessions');
+    await client.query('TRUNCATE traffic_rollups, visitor_days, visitor_day_links, sessions');
     await client.query(`UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = 'traffic'`);
     await client.query('COMMIT');
   } catch (error) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
-import { runTrafficRollup } from '../jobs/rollups.ts';
+import { rebuildTrafficRollups, runTrafficRollup } from '../jobs/rollups.ts';
 import { createLogger } from '../log.ts';
 import { createSite } from '../sites/sites.ts';
 import { bruteOverview, generateVisits, insertPageviews, rng, type RawPageview } from './testing-data.ts';
@@ -117,6 +117,26 @@ describe('overview vs brute force', () => {
     await runTrafficRollup(db.pool); // nothing new: no change
     await check(paris, { from: '2026-03-25', to: '2026-04-02', tz: 'Europe/Paris', interval: 'day' });
     await check(paris, { from: '2026-03-25', to: '2026-04-02', tz: 'UTC', interval: 'hour' });
+  });
+
+  it('whole local months come from the month grain, the rest from days (sql/050)', async () => {
+    // Head days 15–31 March + whole April (+ an empty May) in the site's zone; a whole month only.
+    await check(paris, { from: '2026-03-15', to: '2026-05-20', tz: 'Europe/Paris', interval: 'day' });
+    await check(paris, { from: '2026-04-01', to: '2026-04-30', tz: 'Europe/Paris', interval: 'week' });
+    await check(paris, { from: '2026-03-01', to: '2026-10-31', tz: 'Europe/Paris', interval: 'month' });
+  });
+
+  it('incremental batches and a full rebuild give the same counters, visitor days and links', async () => {
+    const snapshot = async () => ({
+      rollups: (await db.pool.query(`SELECT site_id, grain, bucket, dim, key, pageviews, visitors, visits, bounces, duration_seconds FROM traffic_rollups
+        WHERE pageviews <> 0 OR visitors <> 0 OR visits <> 0 ORDER BY 1, 2, 3, 4, 5`)).rows,
+      days: (await db.pool.query(`SELECT site_id, visitor_key, day, hours, ARRAY(SELECT k FROM unnest(keys) k ORDER BY k) AS keys FROM visitor_days ORDER BY 1, 2, 3`)).rows,
+      links: (await db.pool.query(`SELECT site_id, day, prev_day, n FROM visitor_day_links WHERE n <> 0 ORDER BY 1, 2, 3`)).rows,
+    });
+    const before = await snapshot();
+    expect(before.links.length).toBeGreaterThan(0);
+    await rebuildTrafficRollups(db.pool);
+    expect(await snapshot()).toEqual(before);
   });
 
   it('compare=previous returns the earlier period', async () => {

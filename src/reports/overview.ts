@@ -4,7 +4,8 @@ import type { Site } from '../sites/sites.ts';
 import { bucketArrays, type ReportRange } from './params.ts';
 
 /**
- * The overview report (contract §4), read from traffic_rollups and rollup_visitors only — never
+ * The overview report (contract §4), read from traffic_rollups, visitor_day_links and visitor_days
+ * (sql/030, sql/050) only — never
  * from the raw partitions. Grain: the site's local-day rollups when the request is in the site's
  * own zone at day/week/month interval (fewest rows); otherwise UTC-hour rollups regrouped into
  * the requested zone's buckets. Hour rollups line up with local days in every zone whose offset
@@ -57,11 +58,38 @@ export function totalsQuery(siteId: string, grain: string, range: ReportRange) {
   };
 }
 
+/**
+ * Hour mask of a visitor_days row (sql/050) for the hours that start in [lo, hi): bit b is the
+ * hour date_bin('1 hour', day) + b hours. Same rule as the hour rollups: an hour counts when it
+ * starts inside the range.
+ */
+function hourMask(day: string, lo: string, hi: string): string {
+  const bit = (t: string) => `least(40, greatest(0, ceil(extract(epoch FROM ${t} - date_bin('1 hour', ${day}, timestamptz '2000-01-01 00:00+00')) / 3600)))::int`;
+  return `(((1::bigint << ${bit(hi)}) - 1) & ~((1::bigint << ${bit(lo)}) - 1))`;
+}
+
+/** visitor_days rows that may hold an hour of [lo, hi) (a local day spans ≤ 26 hours from its first hour). */
+const DAYS_NEAR = (lo: string, hi: string) => `v.day > ${lo} - interval '28 hours' AND v.day < ${hi} + interval '1 hour'`;
+
+/**
+ * Exact unique visitors of the range. Site zone: Σ of visitor_day_links whose day is in the range
+ * and whose previous day is before it (each visitor once, on their first day in the range; ~4k
+ * rows at 90 days instead of a count(DISTINCT) over ~1M visitor-days). Other zones: distinct
+ * visitors of the visitor-days with an hour in the range.
+ */
 export function totalVisitorsQuery(siteId: string, grain: string, range: ReportRange) {
-  return {
-    text: `SELECT count(DISTINCT visitor_key) AS "visitors" FROM rollup_visitors WHERE ${WHERE} AND dim = 0`,
-    values: [siteId, grain, range.start, range.end],
-  };
+  return grain === 'd'
+    ? {
+        text: `SELECT coalesce(sum(n), 0) AS "visitors" FROM visitor_day_links
+          WHERE site_id = $1::bigint AND day >= $2::timestamptz AND day < $3::timestamptz AND prev_day < $2::timestamptz`,
+        values: [siteId, range.start, range.end],
+      }
+    : {
+        text: `SELECT count(DISTINCT v.visitor_key) AS "visitors" FROM visitor_days v
+          WHERE v.site_id = $1::bigint AND ${DAYS_NEAR('$2::timestamptz', '$3::timestamptz')}
+            AND v.hours & ${hourMask('v.day', '$2::timestamptz', '$3::timestamptz')} <> 0`,
+        values: [siteId, range.start, range.end],
+      };
 }
 
 const BUCKETS = `unnest($5::timestamptz[], $6::timestamptz[], $7::text[]) WITH ORDINALITY AS b(start, stop, t, i)`;
@@ -78,12 +106,21 @@ export function seriesQuery(siteId: string, grain: string, range: ReportRange) {
   };
 }
 
+const BUCKETS_FROM_4 = `unnest($4::timestamptz[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS b(start, stop, t, i)`;
+
+/** Exact unique visitors per bucket ∩ range, as totalVisitorsQuery per bucket. */
 export function seriesVisitorsQuery(siteId: string, grain: string, range: ReportRange) {
+  const lo = `greatest(b.start, $2::timestamptz)`;
+  const hi = `least(b.stop, $3::timestamptz)`;
   return {
-    text: `SELECT b.t, count(DISTINCT r.visitor_key) AS "visitors"
-      FROM ${BUCKETS} LEFT JOIN rollup_visitors r ON ${JOIN_ON}
+    text: grain === 'd'
+      ? `SELECT b.t, coalesce(sum(l.n), 0) AS "visitors"
+      FROM ${BUCKETS_FROM_4} LEFT JOIN visitor_day_links l ON l.site_id = $1::bigint AND l.day >= ${lo} AND l.day < ${hi} AND l.prev_day < ${lo}
+      GROUP BY b.i, b.t ORDER BY b.i`
+      : `SELECT b.t, count(DISTINCT v.visitor_key) AS "visitors"
+      FROM ${BUCKETS_FROM_4} LEFT JOIN visitor_days v ON v.site_id = $1::bigint AND ${DAYS_NEAR(lo, hi)} AND v.hours & ${hourMask('v.day', lo, hi)} <> 0
       GROUP BY b.i, b.t ORDER BY b.i`,
-    values: [siteId, grain, range.start, range.end, ...bucketArrays(range.buckets)],
+    values: [siteId, range.start, range.end, ...bucketArrays(range.buckets)],
   };
 }
 
@@ -93,8 +130,11 @@ export function seriesVisitorsQuery(siteId: string, grain: string, range: Report
  * day of the site: exact for one day; a visitor coming back on another day counts again. That
  * keeps a 90-day overview on one index range of the rollups (an exact count(DISTINCT) per key
  * over visitor sets took 0.4–2 s on the benchmark); totals.visitors and the series stay exact.
- * Per-key visitor sets exist only at day grain, so in a zone other than the site's, pageviews
- * are exact (hour rollups) and visitors sum the site's days that start inside the range.
+ * Per-key visitor counters exist at day (and month) grain only, so in a zone other than the
+ * site's, pageviews are exact (hour rollups) and visitors sum the site's days that start inside
+ * the range. In the site's zone the range is read as whole local months (grain 'm', sql/050)
+ * plus the days before the first and after the last whole month: a 90-day range reads ≤ ~60 day
+ * rows and 1–3 month rows per key instead of 90 day rows (sums are the same).
  */
 export function topQuery(siteId: string, grain: string, range: ReportRange, limit: number) {
   const byDim = `dim BETWEEN 1 AND 10 AND key <> '' AND site_id = $1::bigint AND bucket >= $2::timestamptz AND bucket < $3::timestamptz`;
@@ -102,9 +142,17 @@ export function topQuery(siteId: string, grain: string, range: ReportRange, limi
     text: `SELECT dim, key, visitors, pageviews FROM (
         SELECT dim, key, visitors, pageviews, row_number() OVER (PARTITION BY dim ORDER BY visitors DESC, pageviews DESC, key) AS rank
         FROM (${grain === 'd'
-          // Site zone: one pass over the day rollups.
-          ? `SELECT dim, key, sum(visitors) AS visitors, sum(pageviews) AS pageviews FROM traffic_rollups
-             WHERE grain = $4::char(1) AND ${byDim} GROUP BY dim, key HAVING sum(pageviews) > 0`
+          // Site zone: head days, whole months, tail days ($6 = the site's zone).
+          ? `SELECT t.dim, t.key, sum(t.visitors) AS visitors, sum(t.pageviews) AS pageviews
+             FROM (SELECT CASE WHEN date_trunc('month', $2::timestamptz, $6::text) = $2::timestamptz THEN $2::timestamptz
+                               ELSE date_add(date_trunc('month', $2::timestamptz, $6::text), interval '1 month', $6::text) END AS m1,
+                          date_trunc('month', $3::timestamptz, $6::text) AS m2) r
+             CROSS JOIN LATERAL (VALUES ('d'::char(1), $2::timestamptz, least(r.m1, $3::timestamptz)),
+                                        ('m'::char(1), r.m1, r.m2),
+                                        ('d'::char(1), greatest(r.m1, r.m2), $3::timestamptz)) p(grain, lo, hi)
+             JOIN traffic_rollups t ON t.site_id = $1::bigint AND t.grain = p.grain AND t.dim BETWEEN 1 AND 10
+               AND t.bucket >= p.lo AND t.bucket < p.hi AND t.key <> '' AND $4::char(1) = 'd'
+             GROUP BY t.dim, t.key HAVING sum(t.pageviews) > 0`
           : `SELECT dim, key, coalesce(v.visitors, 0) AS visitors, p.pageviews
              FROM (SELECT dim, key, sum(pageviews) AS pageviews FROM traffic_rollups WHERE grain = $4::char(1) AND ${byDim}
                    GROUP BY dim, key HAVING sum(pageviews) > 0) p
@@ -112,7 +160,7 @@ export function topQuery(siteId: string, grain: string, range: ReportRange, limi
                    GROUP BY dim, key) v USING (dim, key)`}
         ) k
       ) r WHERE rank <= $5::int ORDER BY dim, rank`,
-    values: [siteId, range.start, range.end, grain, limit],
+    values: grain === 'd' ? [siteId, range.start, range.end, grain, limit, range.tz] : [siteId, range.start, range.end, grain, limit],
   };
 }
 

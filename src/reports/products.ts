@@ -37,7 +37,7 @@ const SORT_SQL: Record<ProductSort, string> = {
 };
 
 export function productsSql(siteId: string, currency: string, start: Date, end: Date, sort: ProductSort, order: 'asc' | 'desc', limit: number) {
-  const split = splitRange(start, end);
+  const split = splitRange(start, end, { months: true });
   const w = splitWhere(5);
   const direction = order === 'asc' ? 'ASC NULLS FIRST' : 'DESC NULLS LAST';
   return {
@@ -46,10 +46,16 @@ export function productsSql(siteId: string, currency: string, start: Date, end: 
                     sum(units) AS units, sum(revenue) AS revenue
              FROM (
                SELECT product_id, views, add_to_carts, 0 AS purchases, 0 AS units, 0 AS revenue
+                 FROM commerce_product_traffic_months WHERE site_id = $1::bigint AND ${w.months}
+               UNION ALL
+               SELECT product_id, views, add_to_carts, 0, 0, 0
                  FROM commerce_product_traffic_days WHERE site_id = $1::bigint AND ${w.days}
                UNION ALL
                SELECT product_id, views, add_to_carts, 0, 0, 0
                  FROM commerce_product_traffic_slots WHERE site_id = $1::bigint AND ${w.slots}
+               UNION ALL
+               SELECT product_id, 0, 0, purchases, units, CASE WHEN currency = $2::text THEN revenue ELSE 0 END
+                 FROM commerce_product_sales_months WHERE site_id = $1::bigint AND ${w.months}
                UNION ALL
                SELECT product_id, 0, 0, purchases, units, CASE WHEN currency = $2::text THEN revenue ELSE 0 END
                  FROM commerce_product_sales_days WHERE site_id = $1::bigint AND ${w.days}
@@ -69,7 +75,7 @@ export function productsSql(siteId: string, currency: string, start: Date, end: 
            LEFT JOIN LATERAL (SELECT name, category FROM order_items oi
                                WHERE oi.site_id = $1::bigint AND oi.product_id = r.product_id LIMIT 1) i ON p.id IS NULL
            ORDER BY ${SORT_SQL[sort].replace(/\b(views|add_to_carts|purchases|units|revenue)\b/g, 'r.$1')} ${direction}, r.product_id`,
-    values: [siteId, currency, limit, 0, ...splitValues(split)],
+    values: [siteId, currency, limit, 0, ...splitValues(split, true)],
   };
 }
 

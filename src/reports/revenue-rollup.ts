@@ -249,24 +249,30 @@ function deltaInsert(base: 'channel' | 'product_sales', keys: string[], sums: st
           SELECT site_id, (slot AT TIME ZONE 'UTC')::date, ${keys.join(', ')}, ${sums.join(', ')} FROM ins`;
 }
 
-/** Adds per-day deltas from `source` (columns site_id, `dayExpr`, keys, sums) to the day table. */
+/**
+ * Adds per-day deltas from `source` (columns site_id, `dayExpr`, keys, sums) to the day table,
+ * and for the product tables to their UTC-month copy too (sql/051: long report ranges read
+ * whole months from it).
+ */
 export function dayDeltaSteps(base: 'product_sales' | 'product_traffic' | 'channel', source: string, dayExpr: string, keys: string[], sums: string[]): Step[] {
-  return [
+  const grains: [string, string, string][] = [['days', 'day', dayExpr]];
+  if (base !== 'channel') grains.push(['months', 'month', `date_trunc('month', ${dayExpr})::date`]);
+  return grains.flatMap(([table, col, expr]) => [
     {
-      name: `${base} days`,
-      text: `INSERT INTO commerce_${base}_days AS t (site_id, day, ${keys.join(', ')}, ${sums.join(', ')})
-             SELECT site_id, ${dayExpr}, ${keys.join(', ')}, ${sums.map((c) => `sum(${c})`).join(', ')}
-             FROM ${source} GROUP BY site_id, ${dayExpr}, ${keys.join(', ')}
-             ON CONFLICT (site_id, day, ${keys.join(', ')}) DO UPDATE SET ${sums.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`,
+      name: `${base} ${table}`,
+      text: `INSERT INTO commerce_${base}_${table} AS t (site_id, ${col}, ${keys.join(', ')}, ${sums.join(', ')})
+             SELECT site_id, ${expr}, ${keys.join(', ')}, ${sums.map((c) => `sum(${c})`).join(', ')}
+             FROM ${source} GROUP BY site_id, ${expr}, ${keys.join(', ')}
+             ON CONFLICT (site_id, ${col}, ${keys.join(', ')}) DO UPDATE SET ${sums.map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ')}`,
       values: [],
     },
     {
-      name: `prune ${base} days`,
-      text: `DELETE FROM commerce_${base}_days t USING (SELECT DISTINCT site_id, ${dayExpr} AS day FROM ${source}) x
-             WHERE t.site_id = x.site_id AND t.day = x.day AND ${sums.map((c) => `t.${c} = 0`).join(' AND ')}`,
+      name: `prune ${base} ${table}`,
+      text: `DELETE FROM commerce_${base}_${table} t USING (SELECT DISTINCT site_id, ${expr} AS ${col} FROM ${source}) x
+             WHERE t.site_id = x.site_id AND t.${col} = x.${col} AND ${sums.map((c) => `t.${c} = 0`).join(' AND ')}`,
       values: [],
     },
-  ];
+  ]);
 }
 
 export interface RollupOptions {

@@ -119,12 +119,15 @@ export function byChannelSql(siteId: string, currency: string, start: Date, end:
 }
 
 export function topProductsSql(siteId: string, currency: string, start: Date, end: Date, limit: number) {
-  const split = splitRange(start, end);
+  const split = splitRange(start, end, { months: true });
   const where = splitWhere(4);
   return {
     text: `WITH top AS (
              SELECT product_id, sum(purchases) AS purchases, sum(units) AS units, sum(revenue) AS revenue
              FROM (
+               SELECT product_id, purchases, units, revenue FROM commerce_product_sales_months
+                WHERE site_id = $1::bigint AND currency = $2::text AND ${where.months}
+               UNION ALL
                SELECT product_id, purchases, units, revenue FROM commerce_product_sales_days
                 WHERE site_id = $1::bigint AND currency = $2::text AND ${where.days}
                UNION ALL
@@ -140,7 +143,7 @@ export function topProductsSql(siteId: string, currency: string, start: Date, en
            LEFT JOIN LATERAL (SELECT name, category FROM order_items oi
                                WHERE oi.site_id = $1::bigint AND oi.product_id = t.product_id LIMIT 1) i ON p.id IS NULL
            ORDER BY t.revenue DESC, t.product_id`,
-    values: [siteId, currency, limit, ...splitValues(split)],
+    values: [siteId, currency, limit, ...splitValues(split, true)],
   };
 }
 
