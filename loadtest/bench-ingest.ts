@@ -17,6 +17,7 @@ import { freePort, startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createSite } from '../src/sites/sites.ts';
+import { CpuMeter } from './ingest/cpu.ts';
 import { batches, prng, singles, userAgents, visitors, type BenchRequest } from './ingest/traffic.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -37,7 +38,9 @@ async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
 
 async function startChild(args: string[], env: Record<string, string>): Promise<{ base: string; child: ChildProcess; stop(): Promise<number | null> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, args, { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore', 'inherit'] });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") go to every child: where the time goes.
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...env }, stdio: ['ignore', process.env.BENCH_LOG ? 'inherit' : 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   await waitHealthy(base, child);
   return {
@@ -62,9 +65,16 @@ interface Phase {
   p99: number;
   ok: number;
   errors: number;
+  /** CPU per acknowledged event: the served process and PostgreSQL (µs). */
+  tallyUs?: number;
+  pgUs?: number;
 }
 
-async function drive(name: string, base: string, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
+let meter: CpuMeter | undefined;
+
+async function drive(name: string, target: { base: string; child: ChildProcess }, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
+  const base = target.base;
+  meter?.start(target.child.pid!);
   // autocannon walks one request list from the start on every connection, which would make all
   // connections send the same visitor's beacon at the same moment (unrealistic row-lock
   // contention on that visitor's session state); each request is drawn at random instead.
@@ -86,8 +96,10 @@ async function drive(name: string, base: string, requests: BenchRequest[], event
     p99: result.latency.p99,
     ok,
     errors: result.non2xx + result.errors + result.timeouts,
+    ...meter?.stop(target.child.pid!, ok * eventsPerRequest),
   };
-  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}\n`);
+  const cpu = phase.tallyUs === undefined ? '' : `, CPU/event: server ${phase.tallyUs.toFixed(0)} µs, PostgreSQL ${phase.pgUs!.toFixed(0)} µs`;
+  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}${cpu}\n`);
   return phase;
 }
 
@@ -105,6 +117,7 @@ async function main(): Promise<void> {
   const pg = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '100' } });
   const children: { stop(): Promise<number | null> }[] = [];
   try {
+    meter = new CpuMeter(join(dir, 'db', 'pg'));
     const pool = createPool(pg.url, { max: 4 });
     const c = await pool.connect();
     await migrate(c);
@@ -125,23 +138,23 @@ async function main(): Promise<void> {
     process.stderr.write('(a) no-op Hono endpoint\n');
     const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
     children.push(noop);
-    const noopSingle = await drive('no-op single', noop.base, copyReqs.single, 1);
-    const noopBatch = await drive('no-op 20-batch', noop.base, copyReqs.batch, 20);
+    const noopSingle = await drive('no-op single', noop, copyReqs.single, 1);
+    const noopBatch = await drive('no-op 20-batch', noop, copyReqs.batch, 20);
     await noop.stop();
 
     process.stderr.write('(b) Tally, one INSERT per event\n');
     const ins = await startChild(['bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
     children.push(ins);
-    const insSingle = await drive('insert single', ins.base, insertReqs.single, 1);
-    const insBatch = await drive('insert 20-batch', ins.base, insertReqs.batch, 20);
+    const insSingle = await drive('insert single', ins, insertReqs.single, 1);
+    const insBatch = await drive('insert 20-batch', ins, insertReqs.batch, 20);
     await ins.stop();
 
     process.stderr.write('Tally (COPY, group commit)\n');
     const tally = await startChild(['bin/tally.mjs', 'serve'], tallyEnv);
     children.push(tally);
-    const single = await drive('tally single', tally.base, copyReqs.single, 1);
-    const batch = await drive('tally 20-batch', tally.base, copyReqs.batch, 20);
-    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally.base, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 });
+    const single = await drive('tally single', tally, copyReqs.single, 1);
+    const batch = await drive('tally 20-batch', tally, copyReqs.batch, 20);
+    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 });
     const rssMb = vmHwmMb(tally.child.pid!);
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
@@ -160,9 +173,9 @@ async function main(): Promise<void> {
 
     const rows = [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed];
     const lines = [
-      '| phase | requests/s | events/s | p50 ms | p99 ms | non-2xx |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...rows.map((p) => `| ${p.name} | ${r(p.reqPerSec)} | ${r(p.eventsPerSec)} | ${p.p50} | ${p.p99} | ${p.errors} |`),
+      '| phase | requests/s | events/s | p50 ms | p99 ms | non-2xx | server CPU µs/event | PostgreSQL CPU µs/event |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...rows.map((p) => `| ${p.name} | ${r(p.reqPerSec)} | ${r(p.eventsPerSec)} | ${p.p50} | ${p.p99} | ${p.errors} | ${r(p.tallyUs ?? NaN)} | ${r(p.pgUs ?? NaN)} |`),
     ];
     const batchRatio = batch.eventsPerSec / insBatch.eventsPerSec;
     const ceilingRatio = single.reqPerSec / noopSingle.reqPerSec;

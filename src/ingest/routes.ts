@@ -1,7 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Config } from '../config.ts';
+import { readBodyText } from '../http/body.ts';
 import { collect, MAX_BODY_BYTES, type CollectContext, type CollectResponse } from './collect.ts';
 
 /**
@@ -98,9 +98,9 @@ export function ingestRoutes({ config, ctx, stopping }: IngestRouteOptions): Hon
       if (length > MAX_BODY_BYTES) return refuse(c, 413, `body too large: ${length} bytes (at most ${MAX_BODY_BYTES})`);
       await next();
     },
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => refuse(c, 413, `body too large (at most ${MAX_BODY_BYTES} bytes)`) }),
     async (c) => {
-      const text = await c.req.text();
+      const text = await readBodyText(c, MAX_BODY_BYTES);
+      if (text === null) return refuse(c, 413, `body too large (at most ${MAX_BODY_BYTES} bytes)`);
       let body: unknown;
       try {
         body = JSON.parse(text);
