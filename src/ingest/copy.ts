@@ -36,13 +36,24 @@ function* copyChunks(rows: Iterable<readonly CopyValue[]>): Generator<string> {
   if (chunk) yield chunk;
 }
 
+/** All of `rows` as one COPY text-format payload (for a pipelined COPY, see pipeline.ts). */
+export function copyText(rows: Iterable<readonly CopyValue[]>): string {
+  let text = '';
+  for (const chunk of copyChunks(rows)) text += chunk;
+  return text;
+}
+
+/** `COPY "table" ("col", …) FROM STDIN`, identifiers escaped. */
+export function copyStatement(escapeIdentifier: (name: string) => string, table: string, columns: readonly string[]): string {
+  return `COPY ${escapeIdentifier(table)} (${columns.map(escapeIdentifier).join(', ')}) FROM STDIN`;
+}
+
 /**
  * `COPY table (columns) FROM STDIN` with `rows` on `client` (in the caller's transaction, if any).
  * COPY into a partitioned parent routes each row to its partition. Returns rows copied.
  */
 export async function copyRows(client: pg.ClientBase, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number> {
-  const ident = (name: string) => client.escapeIdentifier(name);
-  const stream = client.query(copyFrom(`COPY ${ident(table)} (${columns.map(ident).join(', ')}) FROM STDIN`));
+  const stream = client.query(copyFrom(copyStatement((name) => client.escapeIdentifier(name), table, columns)));
   await pipeline(Readable.from(copyChunks(rows)), stream);
   return Number(stream.rowCount ?? 0);
 }

@@ -62,21 +62,34 @@ export function insertPlaceholders(sites: string[], visitors: string[], first: n
   };
 }
 
+/** A visitor's state row as read (and locked) by `lockStatesQuery`; lastSeen null = placeholder. */
+export interface LockedState {
+  siteId: string;
+  visitorId: string;
+  sessionId: string;
+  lastSeen: number | null;
+}
+
 /**
- * Assigns session ids to `events` (new, deduplicated, inside the write transaction) and stores
- * the visitors' new state. Three set-based statements whatever the batch size:
- *  1. insert missing state rows (placeholder, in key order) — a concurrent instance's insert of
- *     the same visitor now waits for our commit instead of racing us;
- *  2. lock and read every state row of the batch (FOR UPDATE, key order: no deadlocks);
- *  3. write the advanced states back (one upsert from unnest, an index probe per row).
- * Events with a client `sid` keep it and do not touch the state.
+ * Step 2: lock and read every state row of the batch (FOR UPDATE, key order: no deadlocks).
+ * Index lookups per key (LATERAL), in key order: a join would let the planner hash-join over a
+ * sequential scan of the whole state table, whose cost grows with every visitor ever seen.
  */
-export async function assignSessions(
-  client: pg.ClientBase,
-  events: readonly PreparedEvent[],
-  options: { placeholdersInserted?: boolean } = {},
-): Promise<Map<PreparedEvent, string>> {
-  const out = new Map<PreparedEvent, string>();
+export function lockStatesQuery(sites: string[], visitors: string[]): { text: string; values: unknown[] } {
+  return {
+    text: `SELECT vs.site_id::text AS "siteId", vs.visitor_id AS "visitorId", vs.session_id AS "sessionId",
+                  CASE WHEN vs.last_seen = '-infinity' THEN NULL ELSE (extract(epoch FROM vs.last_seen) * 1000)::float8 END AS "lastSeen"
+           FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(s, v, o)
+           CROSS JOIN LATERAL (
+             SELECT * FROM visitor_sessions x WHERE x.site_id = u.s AND x.visitor_id = u.v FOR UPDATE
+           ) vs
+           ORDER BY u.o`,
+    values: [sites, visitors],
+  };
+}
+
+/** Events without a client `sid`, grouped by visitor key (`site\0visitor`). */
+function groupByVisitor(events: readonly PreparedEvent[], out: Map<PreparedEvent, string>): Map<string, PreparedEvent[]> {
   const byVisitor = new Map<string, PreparedEvent[]>();
   for (const e of events) {
     if (e.sid) {
@@ -88,40 +101,35 @@ export async function assignSessions(
     if (list) list.push(e);
     else byVisitor.set(key, [e]);
   }
-  if (byVisitor.size === 0) return out;
+  return byVisitor;
+}
 
-  const keys = [...byVisitor.keys()].sort(byKey);
-  const sites = keys.map((k) => k.slice(0, k.indexOf('\u0000')));
-  const visitors = keys.map((k) => k.slice(k.indexOf('\u0000') + 1));
-  if (!options.placeholdersInserted) await client.query(insertPlaceholders(sites, visitors, 1));
-  // Index lookups per key (LATERAL), in key order: a join would let the planner hash-join over a
-  // sequential scan of the whole state table, whose cost grows with every visitor ever seen.
-  const locked = await client.query<{ siteId: string; visitorId: string; sessionId: string; lastSeen: number | null }>({
-    text: `SELECT vs.site_id::text AS "siteId", vs.visitor_id AS "visitorId", vs.session_id AS "sessionId",
-                  CASE WHEN vs.last_seen = '-infinity' THEN NULL ELSE (extract(epoch FROM vs.last_seen) * 1000)::float8 END AS "lastSeen"
-           FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS u(s, v, o)
-           CROSS JOIN LATERAL (
-             SELECT * FROM visitor_sessions x WHERE x.site_id = u.s AND x.visitor_id = u.v FOR UPDATE
-           ) vs
-           ORDER BY u.o`,
-    values: [sites, visitors],
-  });
+/**
+ * Step 3 in memory: session ids of `events` from their visitors' locked states, and the upsert
+ * (one unique-index probe per row of rows we hold locked) that stores the advanced states, or
+ * null when no state changed. Events with a client `sid` keep it and do not touch the state.
+ */
+export function advanceSessions(
+  events: readonly PreparedEvent[],
+  locked: readonly LockedState[],
+): { sessions: Map<PreparedEvent, string>; upsert: { text: string; values: unknown[] } | null } {
+  const sessions = new Map<PreparedEvent, string>();
+  const byVisitor = groupByVisitor(events, sessions);
   const current = new Map<string, State>();
-  for (const r of locked.rows) {
+  for (const r of locked) {
     if (r.lastSeen !== null) current.set(`${r.siteId}\u0000${r.visitorId}`, { sessionId: r.sessionId, lastSeen: Math.round(r.lastSeen) });
   }
-
   const upSites: string[] = [];
   const upVisitors: string[] = [];
   const upSessions: string[] = [];
   const upSeen: string[] = [];
-  for (const key of keys) {
-    const list = byVisitor.get(key)!.sort((a, b) => a.ts - b.ts);
+  for (const [key, list] of byVisitor) {
+    list.sort((a, b) => a.ts - b.ts);
     const before = current.get(key);
     let state = before;
     for (const e of list) {
       const step = advance(state, e.siteId, e.visitorId, e.ts);
-      out.set(e, step.sessionId);
+      sessions.set(e, step.sessionId);
       state = step.state;
     }
     if (state && (state.lastSeen !== before?.lastSeen || state.sessionId !== before?.sessionId)) {
@@ -132,14 +140,36 @@ export async function assignSessions(
       upSeen.push(new Date(state.lastSeen).toISOString());
     }
   }
-  if (upSites.length) {
-    // An upsert of rows we hold locked: one unique-index probe per row whatever the table size.
-    await client.query({
+  if (!upSites.length) return { sessions, upsert: null };
+  return {
+    sessions,
+    upsert: {
       text: `INSERT INTO visitor_sessions (site_id, visitor_id, session_id, last_seen)
              SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
              ON CONFLICT (site_id, visitor_id) DO UPDATE SET session_id = excluded.session_id, last_seen = excluded.last_seen`,
       values: [upSites, upVisitors, upSessions, upSeen],
-    });
-  }
-  return out;
+    },
+  };
+}
+
+/**
+ * Assigns session ids to `events` (new, deduplicated, inside the write transaction) and stores
+ * the visitors' new state. Three set-based statements whatever the batch size:
+ *  1. insert missing state rows (placeholder, in key order) — a concurrent instance's insert of
+ *     the same visitor now waits for our commit instead of racing us;
+ *  2. lock and read every state row of the batch (`lockStatesQuery`);
+ *  3. write the advanced states back (`advanceSessions`' upsert).
+ */
+export async function assignSessions(
+  client: pg.ClientBase,
+  events: readonly PreparedEvent[],
+  options: { placeholdersInserted?: boolean } = {},
+): Promise<Map<PreparedEvent, string>> {
+  const { sites, visitors } = visitorKeys(events);
+  if (sites.length === 0) return advanceSessions(events, []).sessions;
+  if (!options.placeholdersInserted) await client.query(insertPlaceholders(sites, visitors, 1));
+  const locked = await client.query<LockedState>(lockStatesQuery(sites, visitors));
+  const { sessions, upsert } = advanceSessions(events, locked.rows);
+  if (upsert) await client.query(upsert);
+  return sessions;
 }
