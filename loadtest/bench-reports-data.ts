@@ -20,10 +20,10 @@ const DEVICES = `ARRAY['desktop', 'mobile', 'tablet']`;
 const h = (x: string, salt: number) => `abs(hashint8((${x})::bigint * 1000003 + ${salt})::bigint)`;
 const at = (arr: string, x: string, salt: number) => `(${arr})[1 + ${h(x, salt)} % cardinality(${arr})]`;
 
-export async function generateTraffic(pool: pg.Pool, siteId: string, from: number, to: number, visitors: number): Promise<void> {
-  // Visit start: uniform over the last 90 days; pageviews 0–8 minutes apart.
+export async function generateTraffic(pool: pg.Pool, siteId: string, from: number, to: number, visitors: number, spanSeconds = 7_776_000): Promise<void> {
+  // Visit start: uniform over the last spanSeconds (default 90 days); pageviews 0–8 minutes apart.
   const visits = `
-    SELECT s, now() - interval '90 days' + (${h('s', 1)} % 7776000) * interval '1 second' AS st,
+    SELECT s, now() - ${spanSeconds} * interval '1 second' + (${h('s', 1)} % ${spanSeconds}) * interval '1 second' AS st,
       'v' || (${h('s', 2)} % ${visitors}) AS visitor, 'bs' || s AS session,
       1 + ${h('s', 3)} % 13 AS n, ${h('s', 4)} % 6 AS src,
       ${at(COUNTRIES, 's', 5)} AS country, ${at(BROWSERS, 's', 6)} AS browser, ${at(OSES, 's', 7)} AS os, ${at(DEVICES, 's', 8)} AS device

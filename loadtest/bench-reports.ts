@@ -1,12 +1,19 @@
 /**
  * `npm run bench:reports` — report latency from rollups vs the same reports computed from the raw
- * tables in the same run (the Umami way), rollup throughput and full-rebuild time.
+ * tables in the same run (the Umami way, loadtest/bench-reports-raw.ts), rollup throughput and
+ * full-rebuild time.
  *
  * Own embedded PostgreSQL in a temp dir (fsync off: only generation speed is affected, reads are
- * what is measured). Dataset: BENCH_EVENTS (default 10M) events = 70 % pageviews + 30 % custom
- * events, BENCH_EVENTS/10 visits, BENCH_EVENTS/50 orders over the last 90 days.
- * BENCH_EVENTS=1000000 for a quick run. BENCH_ITER requests per (endpoint, range) (default 40).
- * Prints a table and one JSON line.
+ * what is measured). Dataset (BENCH_DATA):
+ * - `demo` (default): `tally demo --scale` — the demo store simulation (src/demo) writing
+ *   BENCH_EVENTS raw rows (default 10M: pageviews, events, heatmap points, errors, vitals) and
+ *   BENCH_EVENTS/50 orders over the 90 days ending yesterday (~1.15M visits at 10M);
+ * - `sql`: bench-reports-data.ts, BENCH_EVENTS events = 70 % pageviews + 30 % custom events,
+ *   BENCH_EVENTS/10 visits, BENCH_EVENTS/50 orders, generated set-based in SQL (faster).
+ * Then a full rollup build, an incremental run over BENCH_EVENTS/50 new events from the last hour
+ * (traffic + product-traffic rollups, i.e. everything a new beacon goes through), and
+ * BENCH_ITER (40) requests per (endpoint, range); the raw computation runs BENCH_RAW_RUNS (3)
+ * times. Prints a table and one JSON line.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,14 +24,19 @@ import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { runJobsNow } from '../src/jobs/run.ts';
 import { runTrafficRollup } from '../src/jobs/rollups.ts';
+import { runDemo } from '../src/demo/run.ts';
+import { runProductTrafficRollup } from '../src/reports/products-traffic-rollup.ts';
 import { createLogger } from '../src/log.ts';
 import { addDays, localDateToUtc, todayIn } from '../src/reports/params.ts';
 import { startServer } from '../src/server.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
+import { RAW } from './bench-reports-raw.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_ITER ?? 40);
+const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 3);
+const DATA = process.env.BENCH_DATA ?? 'demo';
 const VISITS = Math.round(EVENTS / 10);
 const ORDERS = Math.round(EVENTS / 50);
 const VISITORS = Math.round(VISITS * 0.4);
@@ -56,20 +68,31 @@ async function main(): Promise<void> {
     client.release();
     const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', PORT: '0', HOST: '127.0.0.1', TALLY_DATA_DIR: dir, PG_POOL_MAX: '12' });
     const ctx = { pool, config, logger: createLogger('silent') };
-    const site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
     await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
-
-    log(`generating ${EVENTS} events (${VISITS} visits) and ${ORDERS} orders`);
     const genStart = performance.now();
-    const chunk = 100_000;
-    for (let from = 0; from < VISITS; from += chunk) {
-      await generateTraffic(pool, site.id, from, Math.min(VISITS, from + chunk), VISITORS);
-      log(`  visits ${Math.min(VISITS, from + chunk)}/${VISITS}`);
+    let site: { id: string; token: string };
+    let visits = VISITS;
+    if (DATA === 'demo') {
+      log(`tally demo --events ${EVENTS} --orders ${ORDERS} (scale mode)`);
+      const demo = await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: ORDERS }, log);
+      site = demo.site;
+      visits = demo.stats.visits;
+      log(`demo: ${JSON.stringify(demo.stats)} in ${round(demo.seconds)} s`);
+    } else {
+      site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
+      log(`generating ${EVENTS} events (${VISITS} visits) and ${ORDERS} orders`);
+      const chunk = 100_000;
+      for (let from = 0; from < VISITS; from += chunk) {
+        await generateTraffic(pool, site.id, from, Math.min(VISITS, from + chunk), VISITORS);
+        log(`  visits ${Math.min(VISITS, from + chunk)}/${VISITS}`);
+      }
+      await generateCommerce(pool, site.id, ORDERS, VISITORS);
     }
-    await generateCommerce(pool, site.id, ORDERS, VISITORS);
     await pool.query('VACUUM ANALYZE');
-    const counts = (await pool.query<{ pv: number; ev: number; o: number }>(
-      `SELECT (SELECT count(*) FROM pageviews) AS pv, (SELECT count(*) FROM events) AS ev, (SELECT count(*) FROM orders) AS o`,
+    const counts = (await pool.query<{ pv: number; ev: number; raw: number; o: number }>(
+      `SELECT (SELECT count(*) FROM pageviews) AS pv, (SELECT count(*) FROM events) AS ev, (SELECT count(*) FROM orders) AS o,
+        (SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + (SELECT count(*) FROM heatmap_points)
+        + (SELECT count(*) FROM errors) + (SELECT count(*) FROM vitals) AS raw`,
     )).rows[0]!;
     log(`generated in ${round((performance.now() - genStart) / 1000)} s: ${JSON.stringify(counts)}`);
 
@@ -80,14 +103,20 @@ async function main(): Promise<void> {
     await pool.query('VACUUM ANALYZE');
     log(`traffic rebuild ${round(rebuildMs / 1000)} s (${built.rows} pageviews, steps ${JSON.stringify(built.stepMs)}), commerce ${round(commerceMs / 1000)} s ok=${commerce.every((o) => o.ok)}`);
 
-    // Keep-up: new events (as if just ingested) folded in by one incremental run.
+    // Keep-up: new events (as if just ingested: the last hour; returning visitors of the dataset
+    // among new ones) folded in by one incremental run of each job a beacon goes through.
     const inc = Math.max(10_000, Math.round(EVENTS / 50));
-    await generateTraffic(pool, site.id, VISITS + 1, VISITS + 1 + Math.round(inc / 10), VISITORS);
-    const newRows = (await pool.query<{ n: number }>(
-      `SELECT count(*) AS n FROM pageviews WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')`,
-    )).rows[0]!.n;
+    await generateTraffic(pool, site.id, 50_000_000, 50_000_000 + Math.round(inc / 10), VISITORS, 3600);
+    const fresh = (await pool.query<{ pv: number; ev: number }>(
+      `SELECT (SELECT count(*) FROM pageviews WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS pv,
+        (SELECT count(*) FROM events WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS ev`,
+    )).rows[0]!;
+    await pool.query('ANALYZE pageviews, events');
     const [incMs, incRun] = await timeIt(() => runTrafficRollup(pool));
-    log(`incremental: ${incRun.rows} new pageviews (+ ${newRows - incRun.rows} skipped) in ${round(incMs)} ms ${JSON.stringify(incRun.stepMs)}`);
+    const [ptMs] = await timeIt(() => runProductTrafficRollup(pool));
+    const incEventsPerSecond = Math.round((fresh.pv + fresh.ev) / ((incMs + ptMs) / 1000));
+    log(`incremental: ${incRun.rows} new pageviews (of ${fresh.pv}) in ${round(incMs)} ms ${JSON.stringify(incRun.stepMs)}; `
+      + `product traffic ${round(ptMs)} ms; ${fresh.pv + fresh.ev} new events → ${incEventsPerSecond} events/s`);
 
     if (process.env.BENCH_SKIP_HTTP) return;
     const server = await startServer(config, createLogger('silent'));
@@ -119,8 +148,8 @@ async function main(): Promise<void> {
           const raw = RAW[name];
           const rawTimes: number[] = [];
           if (raw) {
-            for (let i = 0; i < 3; i++) {
-              const [ms] = await timeIt(() => Promise.all(raw(site.id, start, end).map((q) => pool.query(q))));
+            for (let i = 0; i < RAW_RUNS; i++) {
+              const [ms] = await timeIt(() => Promise.all(raw(site.id, start, end, TZ).map((q) => pool.query(q))));
               rawTimes.push(ms);
             }
           }
@@ -137,9 +166,10 @@ async function main(): Promise<void> {
       await server.close();
     }
     const summary = {
-      events: counts.pv + counts.ev, pageviews: counts.pv, visits: VISITS, orders: counts.o,
+      data: DATA, rawRows: counts.raw, events: counts.pv + counts.ev, pageviews: counts.pv, visits, orders: counts.o,
       trafficRebuildSeconds: round(rebuildMs / 1000), trafficRebuildRowsPerSecond: Math.round(built.rows / (rebuildMs / 1000)),
       incrementalRows: incRun.rows, incrementalRowsPerSecond: Math.round(incRun.rows / (incMs / 1000)),
+      incrementalEvents: fresh.pv + fresh.ev, incrementalEventsPerSecond: incEventsPerSecond, productTrafficMs: round(ptMs),
       commerceRebuildSeconds: round(commerceMs / 1000), results,
     };
     console.log('\n| report | range | p50 ms | p95 ms | raw p50 ms | raw ÷ rollup |\n|---|---|---|---|---|---|');
@@ -151,45 +181,6 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-type Q = { text: string; values: unknown[] };
-/** The same reports straight from the raw tables, as a rollup-less tool computes them. */
-const RAW: Record<string, (site: string, start: Date, end: Date) => Q[]> = {
-  overview: (site, start, end) => {
-    const v = [site, start, end, TZ];
-    const w = `site_id = $1::bigint AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz`;
-    const top = (col: string) => ({ text: `SELECT ${col} AS key, count(DISTINCT visitor_id), count(*) FROM pageviews WHERE ${w} AND $4::text IS NOT NULL GROUP BY 1 ORDER BY 2 DESC LIMIT 10`, values: v });
-    return [
-      { text: `SELECT count(DISTINCT visitor_id), count(*) FROM pageviews WHERE ${w} AND $4::text IS NOT NULL`, values: v },
-      { text: `SELECT count(*), count(*) FILTER (WHERE n = 1), avg(d) FROM (SELECT session_id, count(*) AS n, max(occurred_at) - min(occurred_at) AS d
-          FROM pageviews WHERE ${w} AND $4::text IS NOT NULL GROUP BY session_id) s`, values: v },
-      { text: `SELECT date_trunc('day', occurred_at, $4::text), count(DISTINCT visitor_id), count(*), count(DISTINCT session_id) FROM pageviews WHERE ${w} GROUP BY 1`, values: v },
-      ...['path', 'ref_domain', 'channel', 'utm_source', 'country', 'browser', 'os', 'device'].map(top),
-    ];
-  },
-  revenue: (site, start, end) => {
-    const v = [site, start, end, TZ];
-    const w = `site_id = $1::bigint AND created_at >= $2::timestamptz AND created_at < $3::timestamptz AND $4::text IS NOT NULL`;
-    return [
-      { text: `SELECT date_trunc('day', created_at, $4::text), count(*), sum(total), sum(discount), sum(tax), sum(shipping), count(DISTINCT customer_id)
-          FROM orders WHERE ${w} AND currency = 'USD' AND status IN ('paid', 'fulfilled', 'refunded') GROUP BY 1`, values: v },
-      { text: `SELECT date_trunc('day', created_at, $4::text), sum(amount) FROM refunds WHERE ${w} AND currency = 'USD' GROUP BY 1`, values: v },
-      { text: `SELECT count(*) FROM customers c WHERE ${w.replaceAll('created_at', 'c.created_at')}`, values: v },
-    ];
-  },
-  products: (site, start, end) => {
-    const v = [site, start, end];
-    return [
-      { text: `SELECT i.product_id, sum(i.quantity), sum(i.quantity * i.unit_price), count(DISTINCT o.id) FROM order_items i JOIN orders o ON o.site_id = i.site_id AND o.id = i.order_id
-          WHERE o.site_id = $1::bigint AND o.created_at >= $2::timestamptz AND o.created_at < $3::timestamptz AND o.status IN ('paid', 'fulfilled', 'refunded')
-          GROUP BY 1 ORDER BY 3 DESC LIMIT 10`, values: v },
-      { text: `SELECT substring(path FROM '^/products/([^/?#]+)'), count(*) FROM pageviews WHERE site_id = $1::bigint AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
-          AND path LIKE '/products/%' GROUP BY 1`, values: v },
-      { text: `SELECT props->>'product_id', count(*) FROM events WHERE site_id = $1::bigint AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
-          AND name = 'add_to_cart' GROUP BY 1`, values: v },
-    ];
-  },
-};
 
 main().catch((error: unknown) => {
   console.error(error);

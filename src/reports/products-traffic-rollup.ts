@@ -32,22 +32,31 @@ export function productTrafficSteps(lo: number, hi: number): { name: string; tex
   return [
     {
       name: 'new product hits',
+      // Segments are resolved once per distinct segment of the batch, not per pageview (per row,
+      // the handle lookup made this step 4.3 s for 20k new events on the demo data, 2026-11-29).
       text: `CREATE TEMP TABLE ct_slots ON COMMIT DROP AS
-             SELECT site_id, tally_slot(occurred_at) AS slot, product_id, sum(views)::bigint AS views, sum(atc)::bigint AS add_to_carts
-             FROM (
-               SELECT v.site_id, v.occurred_at,
-                      coalesce((SELECT p.id FROM products p WHERE p.site_id = v.site_id AND p.id = v.segment),
-                               (SELECT min(p.id) FROM products p WHERE p.site_id = v.site_id AND tally_product_handle(p.name) = v.segment),
-                               v.segment) AS product_id,
-                      1 AS views, 0 AS atc
-               FROM (SELECT site_id, occurred_at, substring(path FROM '${VIEW_PATH}') AS segment
-                     FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND path LIKE '/products/%') v
+             WITH hits AS (
+               SELECT site_id, tally_slot(occurred_at) AS slot, substring(path FROM '${VIEW_PATH}') AS segment, true AS is_view,
+                      count(*) AS n
+               FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND path LIKE '/products/%'
+               GROUP BY 1, 2, 3
                UNION ALL
-               SELECT site_id, occurred_at, props->>'product_id', 0, 1
+               SELECT site_id, tally_slot(occurred_at), props->>'product_id', false, count(*)
                FROM events WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint AND name = 'add_to_cart'
-             ) x
-             WHERE product_id IS NOT NULL AND product_id <> ''
-             GROUP BY site_id, tally_slot(occurred_at), product_id`,
+               GROUP BY 1, 2, 3
+             ), resolved AS (
+               SELECT s.site_id, s.segment,
+                      coalesce((SELECT p.id FROM products p WHERE p.site_id = s.site_id AND p.id = s.segment),
+                               (SELECT min(p.id) FROM products p WHERE p.site_id = s.site_id AND tally_product_handle(p.name) = s.segment),
+                               s.segment) AS product_id
+               FROM (SELECT DISTINCT site_id, segment FROM hits WHERE is_view) s
+             )
+             SELECT h.site_id, h.slot, CASE WHEN h.is_view THEN r.product_id ELSE h.segment END AS product_id,
+                    coalesce(sum(h.n) FILTER (WHERE h.is_view), 0)::bigint AS views,
+                    coalesce(sum(h.n) FILTER (WHERE NOT h.is_view), 0)::bigint AS add_to_carts
+             FROM hits h LEFT JOIN resolved r ON h.is_view AND r.site_id = h.site_id AND r.segment = h.segment
+             WHERE (CASE WHEN h.is_view THEN r.product_id ELSE h.segment END) <> ''
+             GROUP BY 1, 2, 3`,
       values: [lo, hi],
     },
     {
