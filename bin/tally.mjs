@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
+// --max-semi-space-size=32 (MB, default 16): a beacon's objects live until its batch commits
+// (tens of ms), so with the default young generation most of them survived two scavenges and
+// were promoted; 32 MB cut the server's CPU per beacon by ~30 % at 5,000 beacons/s
+// (`npm run bench:ingest`, docs/benchmarks.md). `npm start` passes the same flag.
 // The `tally` command (and `npm start`, which is `tally serve`). Loads the TypeScript sources
 // through tsx so that a fresh clone needs nothing but `npm install`.
 import { register } from 'tsx/esm/api';

@@ -25,6 +25,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // that throughput is not capped at connections / latency (group commit trades latency for size).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const FIXED_RATE = 5000;
+// Node flags of `npm start` (package.json), so the benchmark measures the server as shipped.
+const SERVER_FLAGS = ['--max-semi-space-size=32'];
 
 async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
   const end = Date.now() + 90_000;
@@ -143,14 +145,14 @@ async function main(): Promise<void> {
     await noop.stop();
 
     process.stderr.write('(b) Tally, one INSERT per event\n');
-    const ins = await startChild(['bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
+    const ins = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
     children.push(ins);
     const insSingle = await drive('insert single', ins, insertReqs.single, 1);
     const insBatch = await drive('insert 20-batch', ins, insertReqs.batch, 20);
     await ins.stop();
 
     process.stderr.write('Tally (COPY, group commit)\n');
-    const tally = await startChild(['bin/tally.mjs', 'serve'], tallyEnv);
+    const tally = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], tallyEnv);
     children.push(tally);
     const single = await drive('tally single', tally, copyReqs.single, 1);
     const batch = await drive('tally 20-batch', tally, copyReqs.batch, 20);

@@ -5,7 +5,7 @@ import { lookupGeo } from './enrich/geo.ts';
 import { parseUserAgent } from './enrich/ua.ts';
 import { SaltCache, utcDay } from './enrich/visitor.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { prepareEvent } from './prepare.ts';
+import { prepareEvent, type Sender } from './prepare.ts';
 import { MAX_FUTURE_MS, MAX_PAST_MS, validateEvent, type ValidEvent } from './schema.ts';
 import { rowCount, type PreparedEvent } from './tables.ts';
 import { NotDurableError, type BatchWriter } from './writer.ts';
@@ -158,6 +158,8 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
   const geo = ua.bot ? undefined : lookupGeo(req.ip);
   const day = utcDay(req.now);
   let salt: Buffer | undefined;
+  // One sender per site of the request: its events share the cookieless id (one HMAC).
+  const senders = new Map<string, Sender>();
   const prepared: PreparedEvent[] = [];
   let bots = 0;
   for (const { index, event } of valid) {
@@ -179,16 +181,12 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
         return { status: 503, body: { error: 'cannot derive visitor ids now (database unreachable)' }, retryAfter: 5 };
       }
     }
-    const p = prepareEvent(event, {
-      siteId: site.id,
-      visitorIdMode: site.visitorIdMode,
-      ip: req.ip,
-      ua: req.ua,
-      receivedAt: req.now,
-      salt: salt ?? Buffer.alloc(0),
-      uaInfo: ua,
-      geo,
-    });
+    let sender = senders.get(site.id);
+    if (!sender || (salt && sender.salt !== salt)) {
+      sender = { siteId: site.id, visitorIdMode: site.visitorIdMode, ip: req.ip, ua: req.ua, receivedAt: req.now, salt: salt ?? NO_SALT, uaInfo: ua, geo };
+      senders.set(site.id, sender);
+    }
+    const p = prepareEvent(event, sender);
     if (!p.bot) prepared.push(p.prepared);
   }
   rejected.sort((a, b) => a.index - b.index);
@@ -197,7 +195,9 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
 
   const rows = rowCount(prepared);
   const count = (outcome: string) => {
-    for (const p of prepared) ctx.metrics.events.inc({ type: TYPE_NAME[p.table], outcome });
+    const byType = new Map<string, number>();
+    for (const p of prepared) byType.set(TYPE_NAME[p.table], (byType.get(TYPE_NAME[p.table]) ?? 0) + 1);
+    for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
   };
   if (!ctx.writer.tryReserve(rows)) {
     count('overloaded');
@@ -216,4 +216,5 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
   return { status: 202, body: { accepted: prepared.length, rejected } };
 }
 
+const NO_SALT = Buffer.alloc(0);
 const TYPE_NAME = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' } as const;

@@ -36,13 +36,6 @@ function* copyChunks(rows: Iterable<readonly CopyValue[]>): Generator<string> {
   if (chunk) yield chunk;
 }
 
-/** All of `rows` as one COPY text-format payload (for a pipelined COPY, see pipeline.ts). */
-export function copyText(rows: Iterable<readonly CopyValue[]>): string {
-  let text = '';
-  for (const chunk of copyChunks(rows)) text += chunk;
-  return text;
-}
-
 /** `COPY "table" ("col", …) FROM STDIN`, identifiers escaped. */
 export function copyStatement(escapeIdentifier: (name: string) => string, table: string, columns: readonly string[]): string {
   return `COPY ${escapeIdentifier(table)} (${columns.map(escapeIdentifier).join(', ')}) FROM STDIN`;

@@ -85,5 +85,5 @@ export { cookielessVisitorId, SaltCache, utcDay } from './enrich/visitor.ts';
 export { sessionIdFor, SESSION_GAP_MS } from './sessions.ts';
 export { copyRows, copyField } from './copy.ts';
 export { prepareEvent } from './prepare.ts';
-export { PartitionCache, writeBatch } from './write.ts';
+export { PartitionCache } from './write.ts';
 export { COMMON_COLUMNS, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';

@@ -14,10 +14,12 @@ import { escapeLiteral } from 'pg';
  * into literals with node-postgres' own `escapeLiteral`, keeping the `$n::type` casts.
  */
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 function arrayElement(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   const s = value instanceof Date ? value.toISOString() : String(value);
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  return NEEDS_ESCAPE.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : `"${s}"`;
 }
 
 /** A parameter as an SQL literal (arrays as array literals, e.g. '{"a","b"}'). */

@@ -19,6 +19,8 @@ export interface Sender {
   /** Pre-parsed UA / geo for the request (every event of a request shares them). */
   uaInfo?: UserAgentInfo;
   geo?: GeoInfo;
+  /** The request's cookieless visitor id, set by the first event that needs it (one HMAC per request). */
+  cookielessId?: string;
 }
 
 /** Groups occurrences of "the same" error: kind, message without numbers, first stack frame. */
@@ -40,8 +42,13 @@ export function prepareEvent(event: ValidEvent, sender: Sender): { bot: true } |
   const ip = event.ip ?? sender.ip;
   const geo = event.ip !== undefined || !sender.geo ? lookupGeo(ip) : sender.geo;
   const ts = event.ts ?? sender.receivedAt;
+  const perRequest = event.ip === undefined && event.ua === undefined;
   const visitorId =
-    sender.visitorIdMode === 'auto' && event.vid ? event.vid : cookielessVisitorId(sender.salt, sender.siteId, ip ?? '', uaString);
+    sender.visitorIdMode === 'auto' && event.vid
+      ? event.vid
+      : perRequest
+        ? (sender.cookielessId ??= cookielessVisitorId(sender.salt, sender.siteId, ip ?? '', uaString))
+        : cookielessVisitorId(sender.salt, sender.siteId, ip ?? '', uaString);
   const url = event.url ?? null;
   const src = classifySource(url ?? '', event.ref);
   const host = url ? src.host : null;

@@ -1,4 +1,3 @@
-import type pg from 'pg';
 import { shortHash } from './enrich/visitor.ts';
 import type { PreparedEvent } from './tables.ts';
 
@@ -49,8 +48,12 @@ export function visitorKeys(events: readonly PreparedEvent[]): { sites: string[]
 }
 
 /**
- * Step 1 of assignSessions as SQL (a CTE, or a statement of its own when `first` = 1): placeholder
- * state rows in key order, so a concurrent instance inserting the same visitor waits for us.
+ * Server-derived sessions take three set-based steps inside the write transaction (write.ts):
+ *  1. insert missing state rows (placeholders, in key order; a CTE of the keys statement, its
+ *     parameters from `first` on) — a concurrent instance's insert of the same visitor now waits
+ *     for our commit instead of racing us;
+ *  2. lock and read every state row of the batch (`lockStatesQuery`);
+ *  3. advance the states in memory and write them back (`advanceSessions`).
  */
 export function insertPlaceholders(sites: string[], visitors: string[], first: number): { text: string; values: unknown[] } {
   return {
@@ -150,26 +153,4 @@ export function advanceSessions(
       values: [upSites, upVisitors, upSessions, upSeen],
     },
   };
-}
-
-/**
- * Assigns session ids to `events` (new, deduplicated, inside the write transaction) and stores
- * the visitors' new state. Three set-based statements whatever the batch size:
- *  1. insert missing state rows (placeholder, in key order) — a concurrent instance's insert of
- *     the same visitor now waits for our commit instead of racing us;
- *  2. lock and read every state row of the batch (`lockStatesQuery`);
- *  3. write the advanced states back (`advanceSessions`' upsert).
- */
-export async function assignSessions(
-  client: pg.ClientBase,
-  events: readonly PreparedEvent[],
-  options: { placeholdersInserted?: boolean } = {},
-): Promise<Map<PreparedEvent, string>> {
-  const { sites, visitors } = visitorKeys(events);
-  if (sites.length === 0) return advanceSessions(events, []).sessions;
-  if (!options.placeholdersInserted) await client.query(insertPlaceholders(sites, visitors, 1));
-  const locked = await client.query<LockedState>(lockStatesQuery(sites, visitors));
-  const { sessions, upsert } = advanceSessions(events, locked.rows);
-  if (upsert) await client.query(upsert);
-  return sessions;
 }
