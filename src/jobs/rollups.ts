@@ -3,7 +3,7 @@ import type { JobDefinition, JobResult } from './types.ts';
 import {
   addPageviewCounts, collapseNewPageviews, applySessionDeltas, selectNewPageviews, snapshotOldSessions, upsertSessions, type Sql,
 } from './rollups-sql.ts';
-import { addVisitorCounts, addVisitorLinks, collectVisitorDays, collectVisitorKeys, upsertVisitorDays } from './rollups-visitors-sql.ts';
+import { addVisitorCounts, addVisitorLinks, collectVisitorDays, collectVisitorKeys } from './rollups-visitors-sql.ts';
 import { safeUpperBound } from './rollups-watermark.ts';
 
 export interface RollupOptions {
@@ -69,7 +69,7 @@ async function rollupBatch(pool: pg.Pool, safeHi: number, span: number, stepMs: 
     const steps: [string, Sql][] = [
       ['select', selectNewPageviews(lo, hi)], ['collapse', collapseNewPageviews()], ['pageviews', addPageviewCounts()],
       ['visitorKeys', collectVisitorKeys()], ['visitorDays', collectVisitorDays()], ['visitorCounts', addVisitorCounts()],
-      ['visitorLinks', addVisitorLinks()], ['visitorUpsert', upsertVisitorDays()],
+      ['visitorLinks', addVisitorLinks()],
       ['oldSessions', snapshotOldSessions()], ['sessions', upsertSessions()], ['sessionDeltas', applySessionDeltas()],
     ];
     let rows = 0;
