@@ -26,7 +26,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const FIXED_RATE = 5000;
 // Node flags of `npm start` (package.json), so the benchmark measures the server as shipped.
-const SERVER_FLAGS = ['--max-semi-space-size=32'];
+const SERVER_FLAGS = ['--max-semi-space-size=32', '--heap-growing-percent=30'];
 
 async function waitHealthy(base: string, child: ChildProcess): Promise<void> {
   const end = Date.now() + 90_000;
