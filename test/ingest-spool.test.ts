@@ -1,10 +1,12 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgCtl, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
+import { prepareEvent } from '../src/ingest/prepare.ts';
+import { validateEvent } from '../src/ingest/schema.ts';
 import { Spool } from '../src/ingest/spool.ts';
 import type { PreparedEvent } from '../src/ingest/tables.ts';
 import { createLogger } from '../src/log.ts';
@@ -44,6 +46,7 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
   let embedded: EmbeddedServer;
   let pool: Pool;
   let key: string;
+  let siteId: string;
 
   beforeAll(async () => {
     pgDir = mkdtempSync(join(tmpdir(), 'tally-spool-pg-'));
@@ -53,7 +56,9 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
     const c = await pool.connect();
     await migrate(c);
     c.release();
-    key = (await createSite(pool, { name: 'S', domain: 'shop.example' })).publicKey;
+    const site = await createSite(pool, { name: 'S', domain: 'shop.example' });
+    key = site.publicKey;
+    siteId = site.id;
   });
   afterAll(async () => {
     await pool?.end();
@@ -109,6 +114,37 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       await waitFor(async () => (await stored('/left/')) === 5);
     } finally {
       await next.close();
+    }
+  });
+
+  it('sets aside an event PostgreSQL refuses on replay; the rest of the spool replays behind it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-spool-poison-'));
+    const pageview = (path: string) => {
+      const v = validateEvent({ site: key, type: 'pageview', url: `https://shop.example${path}` });
+      if (!v.ok) throw new Error(v.error);
+      const p = prepareEvent(v.event, { siteId, visitorIdMode: 'auto', ip: null, ua: UA, receivedAt: Date.now(), salt: Buffer.alloc(32) });
+      if (p.bot) throw new Error('bot');
+      return p.prepared;
+    };
+    const poison = pageview('/poison/bad');
+    poison.rows[0]![23] = 'not-a-number'; // screen_w is an integer: PostgreSQL refuses the row
+    const spool = new Spool(dir, createLogger('silent'));
+    await spool.init();
+    await spool.append([pageview('/poison/a'), poison, pageview('/poison/b')]);
+    await spool.append([pageview('/poison/c')]);
+    await spool.close();
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: dir });
+    try {
+      await waitFor(async () => (await stored('/poison/')) === 3);
+      await waitFor(async () => readdirSync(dir).filter((f) => f.endsWith('.spool')).length === 0);
+      const rejected = readFileSync(join(dir, 'rejected.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { event: { eventId: string }; error: string });
+      expect(rejected.map((r) => r.event.eventId)).toEqual([poison.eventId]);
+      expect(rejected[0]!.error).toMatch(/integer/);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/tally_ingest_spool_rejected_events_total 1/);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -12,6 +12,7 @@ export interface IngestMetrics {
   spoolEvents: Gauge;
   spoolBytes: Gauge;
   spooledEvents: Counter;
+  spoolRejectedEvents: Counter;
 }
 
 export function createIngestMetrics(registry: Registry): IngestMetrics {
@@ -47,5 +48,10 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     spoolEvents: new Gauge({ name: 'tally_ingest_spool_events', help: 'Events in the local spool awaiting replay', registers: [registry] }),
     spoolBytes: new Gauge({ name: 'tally_ingest_spool_bytes', help: 'Bytes of spool segments on disk', registers: [registry] }),
     spooledEvents: new Counter({ name: 'tally_ingest_spooled_events_total', help: 'Events written to the spool while PostgreSQL was unreachable', registers: [registry] }),
+    spoolRejectedEvents: new Counter({
+      name: 'tally_ingest_spool_rejected_events_total',
+      help: 'Spooled events PostgreSQL refused on replay, set aside in the spool folder (rejected.ndjson)',
+      registers: [registry],
+    }),
   };
 }

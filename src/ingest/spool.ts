@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { appendFile, mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { PreparedEvent } from './tables.ts';
@@ -134,6 +134,22 @@ export class Spool {
       this.logger.info({ path, events: records.length }, 'spool: segment replayed');
     }
     return replayed;
+  }
+
+  /** Where events PostgreSQL refused on replay are kept for the operator (never replayed). */
+  get rejectedPath(): string {
+    return join(this.dir, 'rejected.ndjson');
+  }
+
+  /**
+   * Sets aside one event that PostgreSQL refuses for what it is (a constraint or type error, not
+   * an outage): left in the spool it would block every later record forever. It is appended,
+   * with the error, to rejected.ndjson and fsynced, so nothing accepted is silently lost.
+   */
+  async reject(event: PreparedEvent, error: unknown): Promise<void> {
+    const line = `${JSON.stringify({ rejectedAt: new Date().toISOString(), error: String((error as Error)?.message ?? error), event })}\n`;
+    await appendFile(this.rejectedPath, line, { flush: true });
+    this.logger.error({ err: error, eventId: event.eventId, table: event.table, file: this.rejectedPath }, 'spool: PostgreSQL refused an event on replay; set aside');
   }
 
   async close(): Promise<void> {

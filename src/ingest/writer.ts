@@ -173,9 +173,7 @@ export class BatchWriter {
         try {
           await this.o.pool.query('SELECT 1');
           this.databaseDown = false;
-          const n = await this.o.spool.replay(async (batch) => {
-            await writeTransaction(this.o.pool, this.partitions, batch);
-          });
+          const n = await this.o.spool.replay((batch) => this.replayBatch(batch));
           if (n) this.o.logger.info({ events: n }, 'spool replayed');
           if (this.o.spool.events === 0) break;
         } catch (error) {
@@ -195,6 +193,30 @@ export class BatchWriter {
     })().finally(() => {
       this.replaying = undefined;
     });
+  }
+
+  /**
+   * One spooled batch. An outage error propagates (the segment is retried whole later); any other
+   * error means PostgreSQL refuses something in the batch, so its events are written one by one
+   * and the ones refused are set aside (Spool.reject) instead of blocking the spool.
+   */
+  private async replayBatch(batch: PreparedEvent[]): Promise<void> {
+    try {
+      await writeTransaction(this.o.pool, this.partitions, batch);
+      return;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      this.o.logger.warn({ err: error, events: batch.length }, 'spool replay: batch refused; writing its events one by one');
+    }
+    for (const event of batch) {
+      try {
+        await writeTransaction(this.o.pool, this.partitions, [event]);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+        await this.o.spool.reject(event, error);
+        this.o.metrics.spoolRejectedEvents.inc();
+      }
+    }
   }
 
   /** Writes everything queued now and waits for every write in flight (drain on SIGTERM). */
