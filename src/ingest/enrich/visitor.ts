@@ -11,9 +11,13 @@ export function cookielessVisitorId(salt: Buffer, siteId: string, ip: string, ua
   return createHmac('sha256', salt).update(`${siteId}\u0000${ip}\u0000${ua}`).digest('base64url').slice(0, 16);
 }
 
-/** 'YYYY-MM-DD' of an epoch-ms instant in UTC. */
+let lastDay: { day: number; text: string } = { day: NaN, text: '' };
+
+/** 'YYYY-MM-DD' of an epoch-ms instant in UTC (memoised: every beacon of a day asks the same). */
 export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== lastDay.day) lastDay = { day, text: new Date(day * 86_400_000).toISOString().slice(0, 10) };
+  return lastDay.text;
 }
 
 /** One statement: create the day's salt if missing (first writer wins) and read it. */
