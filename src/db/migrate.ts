@@ -51,7 +51,16 @@ interface Applied {
 }
 
 /** Applies pending migrations; returns the names applied now. */
+/** Rollups rely on PostgreSQL 18 (`RETURNING old.*` in sql builders of src/jobs). */
+export const MIN_SERVER_VERSION = 180000;
+
 export async function migrate(client: pg.ClientBase, dir = SQL_DIR): Promise<string[]> {
+  const { rows: version } = await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`);
+  if (Number(version[0]!.v) < MIN_SERVER_VERSION) {
+    throw new MigrationError(
+      `Tally needs PostgreSQL 18 or later; DATABASE_URL points to server_version_num ${version[0]!.v} (unset DATABASE_URL to use the embedded PostgreSQL 18)`,
+    );
+  }
   const migrations = readMigrations(dir);
   await client.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK.toString()]);
   try {
