@@ -161,6 +161,10 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const batchesN = metric('tally_ingest_batch_rows_count');
+    const gcMs = (kind: string) => Math.round(Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000);
+    process.stderr.write(
+      `  event loop: lag p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms; GC: minor ${gcMs('minor')} ms, major ${gcMs('major')} ms, incremental ${gcMs('incremental')} ms in all\n`,
+    );
     process.stderr.write(`  writer: ${r(batchesN)} transactions, mean ${(metric('tally_ingest_batch_rows_sum') / batchesN).toFixed(1)} events each, mean ${((metric('tally_ingest_write_seconds_sum') / batchesN) * 1000).toFixed(1)} ms each\n`);
     const exit = await tally.stop();
 
