@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { splitRange, splitValues, splitWhere } from './products-range.ts';
+import { productNameJoins } from './product-names.ts';
 
 /**
  * The products report: per product, views and add-to-carts (raw pageviews / events, see
@@ -71,14 +72,7 @@ export function productsSql(siteId: string, currency: string, start: Date, end: 
                   r.views AS "views", r.add_to_carts AS "add_to_carts", r.purchases AS "purchases", r.units AS "units",
                   r.revenue AS "revenue", (SELECT count(*) FROM per) AS "total"
            FROM ranked r
-           LEFT JOIN products p ON p.site_id = $1::bigint AND p.id = r.product_id
-           -- Name of a product missing from the catalogue: its first order item. An aggregate, not
-           -- LIMIT 1: with LIMIT 1 the planner seq-scanned order_items per product (expecting an early
-           -- match), a whole scan for products never ordered: 2.3 s p50 at 200k orders (bench 2026-11-29).
-           -- p.id IS NULL inside: a one-time filter, so catalogue products skip the scan.
-           LEFT JOIN LATERAL (SELECT (array_agg(oi.name ORDER BY oi.order_id, oi.line))[1] AS name,
-                                     (array_agg(oi.category ORDER BY oi.order_id, oi.line))[1] AS category
-                               FROM order_items oi WHERE p.id IS NULL AND oi.site_id = $1::bigint AND oi.product_id = r.product_id) i ON true
+           ${productNameJoins('r')}
            ORDER BY ${SORT_SQL[sort].replace(/\b(views|add_to_carts|purchases|units|revenue)\b/g, 'r.$1')} ${direction}, r.product_id`,
     values: [siteId, currency, limit, 0, ...splitValues(split, true)],
   };

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { bucketArrays, type ReportRange } from './params.ts';
 import { splitRange, splitValues, splitWhere } from './products-range.ts';
+import { productNameJoins } from './product-names.ts';
 
 /**
  * The revenue report (contract §4) from the commerce rollups (sql/040), never from the raw
@@ -142,14 +143,7 @@ export function topProductsSql(siteId: string, currency: string, start: Date, en
            SELECT t.product_id AS "product_id", coalesce(p.name, i.name) AS "name", coalesce(p.category, i.category) AS "category",
                   t.purchases AS "purchases", t.units AS "units", t.revenue AS "revenue"
            FROM top t
-           LEFT JOIN products p ON p.site_id = $1::bigint AND p.id = t.product_id
-           -- Name of a product missing from the catalogue: its first order item. An aggregate, not
-           -- LIMIT 1: with LIMIT 1 the planner seq-scanned order_items per product (expecting an early
-           -- match), a whole scan for products never ordered: 2.3 s p50 at 200k orders (bench 2026-11-29).
-           -- p.id IS NULL inside: a one-time filter, so catalogue products skip the scan.
-           LEFT JOIN LATERAL (SELECT (array_agg(oi.name ORDER BY oi.order_id, oi.line))[1] AS name,
-                                     (array_agg(oi.category ORDER BY oi.order_id, oi.line))[1] AS category
-                               FROM order_items oi WHERE p.id IS NULL AND oi.site_id = $1::bigint AND oi.product_id = t.product_id) i ON true
+           ${productNameJoins('t')}
            ORDER BY t.revenue DESC, t.product_id`,
     values: [siteId, currency, limit, ...splitValues(split, true)],
   };
