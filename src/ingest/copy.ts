@@ -1,8 +1,3 @@
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
-import type pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
-
 /** A value COPY text format can carry (Date → ISO timestamp; objects → JSON). */
 export type CopyValue = string | number | boolean | bigint | Date | null | undefined | Record<string, unknown> | unknown[];
 
@@ -21,32 +16,7 @@ export function copyField(value: CopyValue): string {
   return s.replace(/\u0000/g, '').replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
-/** COPY text-format lines for `rows`, in chunks of ~64 KiB so the stream never holds one huge string. */
-function* copyChunks(rows: Iterable<readonly CopyValue[]>): Generator<string> {
-  let chunk = '';
-  for (const row of rows) {
-    let line = '';
-    for (let i = 0; i < row.length; i++) line += (i ? '\t' : '') + copyField(row[i]);
-    chunk += `${line}\n`;
-    if (chunk.length > 65_536) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk) yield chunk;
-}
-
 /** `COPY "table" ("col", …) FROM STDIN`, identifiers escaped. */
 export function copyStatement(escapeIdentifier: (name: string) => string, table: string, columns: readonly string[]): string {
   return `COPY ${escapeIdentifier(table)} (${columns.map(escapeIdentifier).join(', ')}) FROM STDIN`;
-}
-
-/**
- * `COPY table (columns) FROM STDIN` with `rows` on `client` (in the caller's transaction, if any).
- * COPY into a partitioned parent routes each row to its partition. Returns rows copied.
- */
-export async function copyRows(client: pg.ClientBase, table: string, columns: readonly string[], rows: Iterable<readonly CopyValue[]>): Promise<number> {
-  const stream = client.query(copyFrom(copyStatement((name) => client.escapeIdentifier(name), table, columns)));
-  await pipeline(Readable.from(copyChunks(rows)), stream);
-  return Number(stream.rowCount ?? 0);
 }

@@ -83,7 +83,7 @@ export { lookupGeo, loadGeo, type GeoInfo } from './enrich/geo.ts';
 export { classifySource, type Channel, type SourceInfo } from './enrich/referrer.ts';
 export { cookielessVisitorId, SaltCache, utcDay } from './enrich/visitor.ts';
 export { sessionIdFor, SESSION_GAP_MS } from './sessions.ts';
-export { copyRows, copyField } from './copy.ts';
+export { copyField } from './copy.ts';
 export { prepareEvent } from './prepare.ts';
 export { PartitionCache } from './write.ts';
 export { COMMON_COLUMNS, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';
