@@ -165,9 +165,8 @@ async function writePipelined(client: pg.ClientBase, events: readonly PreparedEv
   // A multi-statement simple query answers with one result per statement.
   const replies = (await client.query(first.join(';\n'))) as unknown as pg.QueryResult[];
   const news = newEvents(unique, replies[1]!.rows as { k: string }[]);
-  const locked = (replies[2]?.rows ?? []) as LockedState[];
-  const newKeys = new Set(news.map((e) => `${e.siteId}\u0000${e.visitorId}`));
-  const { sessions, upsert } = advanceSessions(news, locked.filter((r) => newKeys.has(`${r.siteId}\u0000${r.visitorId}`)));
+  // Rows of visitors whose events were all duplicates are locked too, and ignored here.
+  const { sessions, upsert } = advanceSessions(news, (replies[2]?.rows ?? []) as LockedState[]);
 
   const second: string[] = [];
   const payloads: Buffer[] = [];
