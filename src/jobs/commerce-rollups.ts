@@ -41,7 +41,7 @@ export function commerceRollupsJob(freshnessSeconds: number): JobDefinition {
 /** Full rebuild: empties the commerce rollups and their watermarks, then runs them from scratch. */
 export async function rebuildCommerceRollups(ctx: Pick<JobContext, 'pool' | 'signal'>): Promise<JobResult> {
   await ctx.pool.query(`TRUNCATE commerce_revenue_slots, commerce_channel_slots, commerce_channel_days,
-    commerce_customer_slots, commerce_customer_first,
+    commerce_customer_slots, commerce_customer_first, commerce_customer_day_links, commerce_customer_first_slots,
     commerce_product_sales_slots, commerce_product_sales_days, commerce_product_sales_months, commerce_product_traffic_slots,
     commerce_product_traffic_days, commerce_product_traffic_months, commerce_visitor_first_touch, commerce_dirty_slots,
     commerce_order_state, commerce_refund_state, commerce_rollup_watermarks`);

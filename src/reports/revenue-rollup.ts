@@ -1,8 +1,10 @@
 import type pg from 'pg';
+import { customerRollupSteps } from './revenue-customers.ts';
 
 /**
  * Incremental refresh of the commerce rollups from the commerce tables (sql/040): revenue per
- * slot, customers per slot, first paid order per customer, product sales per slot and UTC day.
+ * slot, customers per slot, first paid order per customer (and their day-grain counts:
+ * revenue-customers.ts), product sales per slot and UTC day.
  *
  * Approach (correctness first): find the orders and refunds whose `updated_at` (set to now() by
  * every upsert in src/commerce) is at or after the watermark; the dirty buckets are the
@@ -148,59 +150,7 @@ export function revenueRollupSteps(changedSince: Date | string): { name: string;
       values: [],
     },
     ...dayDeltaSteps('channel', 'cr_channel_delta', 'day', CHANNEL_KEYS, CHANNEL_SUMS),
-    {
-      name: 'clear customer slots',
-      text: `DELETE FROM commerce_customer_slots r USING cr_slots d WHERE r.site_id = d.site_id AND r.slot = d.slot`,
-      values: [],
-    },
-    {
-      name: 'customer slots',
-      text: `INSERT INTO commerce_customer_slots (site_id, currency, slot, customer_hash)
-             SELECT DISTINCT o.site_id, o.currency, d.slot, hashtextextended(${CUSTOMER_KEY}, 0)
-             FROM cr_slots d JOIN orders o ON ${IN_SLOT('o')}
-             WHERE o.status IN ${PAID} AND (o.customer_id IS NOT NULL OR o.visitor_id IS NOT NULL)`,
-      values: [],
-    },
-    {
-      // Previous slot of each row of the customers touched (sql/043): the customers of the
-      // recomputed slots and the customers whose orders changed (their other slots included).
-      name: 'customer prev slots',
-      text: `WITH who AS (
-               SELECT s.site_id, s.customer_hash FROM cr_slots d
-                 JOIN commerce_customer_slots s ON s.site_id = d.site_id AND s.slot = d.slot
-               UNION
-               SELECT site_id, hashtextextended(customer_key, 0) FROM cr_customers
-             ), x AS (
-               SELECT s.site_id, s.currency, s.slot, s.customer_hash,
-                      lag(s.slot) OVER (PARTITION BY s.site_id, s.customer_hash, s.currency ORDER BY s.slot) AS prev
-               FROM who w JOIN commerce_customer_slots s ON s.site_id = w.site_id AND s.customer_hash = w.customer_hash
-             )
-             UPDATE commerce_customer_slots t SET prev_slot = x.prev FROM x
-             WHERE t.site_id = x.site_id AND t.currency = x.currency AND t.slot = x.slot AND t.customer_hash = x.customer_hash
-               AND t.prev_slot IS DISTINCT FROM x.prev`,
-      values: [],
-    },
-    {
-      name: 'clear first orders',
-      text: `DELETE FROM commerce_customer_first f USING cr_customers c WHERE f.site_id = c.site_id AND f.customer_key = c.customer_key`,
-      values: [],
-    },
-    {
-      name: 'first orders',
-      text: `INSERT INTO commerce_customer_first (site_id, customer_key, first_paid_at, currency)
-             SELECT DISTINCT ON (site_id, customer_key) site_id, customer_key, created_at, currency
-             FROM (
-               SELECT c.site_id, c.customer_key, o.created_at, o.currency, o.id
-               FROM cr_customers c JOIN orders o ON o.site_id = c.site_id AND o.customer_id = substr(c.customer_key, 3)
-               WHERE c.customer_key LIKE 'c:%' AND o.status IN ${PAID}
-               UNION ALL
-               SELECT c.site_id, c.customer_key, o.created_at, o.currency, o.id
-               FROM cr_customers c JOIN orders o ON o.site_id = c.site_id AND o.visitor_id = substr(c.customer_key, 3)
-               WHERE c.customer_key LIKE 'v:%' AND o.customer_id IS NULL AND o.status IN ${PAID}
-             ) x
-             ORDER BY site_id, customer_key, created_at, id`,
-      values: [],
-    },
+    ...customerRollupSteps({ customerKey: CUSTOMER_KEY, paid: PAID, inSlot: IN_SLOT }),
     clearSlotsWithDelta('product_sales', SALES_KEYS, SALES_SUMS),
     {
       name: 'product sales slots',

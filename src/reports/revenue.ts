@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { bucketArrays, type ReportRange } from './params.ts';
 import { splitRange, splitValues, splitWhere } from './products-range.ts';
 import { productNameJoins } from './product-names.ts';
+import { customersSql } from './revenue-customers.ts';
 
 /**
  * The revenue report (contract §4) from the commerce rollups (sql/040), never from the raw
@@ -10,8 +11,8 @@ import { productNameJoins } from './product-names.ts';
  * - series: per bucket, Σ of the quarter-hour revenue slots inside it (bucket bounds are local
  *   midnights or hours, quarter-hour aligned, so a slot is wholly in or out of a bucket);
  * - totals: Σ of the series, plus `customers` = distinct customers with a paid order in the
- *   range (exact: count(DISTINCT) over the per-slot customer sets) and `new_customers` =
- *   customers whose first paid order ever is in the range and in this currency;
+ *   range and `new_customers` = customers whose first paid order ever is in the range and in
+ *   this currency, both exact (revenue-customers.ts: day-grain counts plus quarter-hour edges);
  * - aov = gross / orders rounded half up to a whole minor unit (0 when there are no orders);
  * - by_channel: first-touch channel of the buyer's visitor (or "unknown");
  * - top_products: by item revenue in this currency.
@@ -86,22 +87,6 @@ export function seriesSql(siteId: string, currency: string, range: ReportRange) 
            WHERE s.site_id = $1::bigint AND s.currency = $2::char(3) AND s.slot >= $4::timestamptz AND s.slot < $5::timestamptz
            GROUP BY 1`,
     values: [siteId, currency, starts, range.start, range.end],
-  };
-}
-
-export function customersSql(siteId: string, currency: string, start: Date, end: Date) {
-  return {
-    // Each customer's first row in the range is the one whose previous slot is before it
-    // (sql/043): a filtered count, no hashing of every customer (count(DISTINCT) sorts).
-    // currency is char(3): compared as text the column is cast and no index applies (a seq scan
-    // of every customer slot: revenue p50 93 ms at 30 days, 200k orders); as char(3) it is an
-    // index-only count (sql/052).
-    text: `SELECT (SELECT count(*) FROM commerce_customer_slots
-                    WHERE site_id = $1::bigint AND currency = $2::char(3) AND slot >= $3::timestamptz AND slot < $4::timestamptz
-                      AND (prev_slot IS NULL OR prev_slot < $3::timestamptz)) AS "customers",
-                  (SELECT count(*) FROM commerce_customer_first
-                    WHERE site_id = $1::bigint AND currency = $2::char(3) AND first_paid_at >= $3::timestamptz AND first_paid_at < $4::timestamptz) AS "newCustomers"`,
-    values: [siteId, currency, start, end],
   };
 }
 
