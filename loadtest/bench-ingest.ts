@@ -6,7 +6,9 @@
  * Starts its own embedded PostgreSQL (fsync on: real durability) in a temp folder and Tally as a
  * child process (so its peak RSS can be read from /proc), drives it with autocannon, checks the
  * rows in PostgreSQL against the 202s, prints a table and the ratios against the targets.
- * BENCH_SECONDS (default 10) sets each phase's length.
+ * BENCH_SECONDS (default 10) sets each phase's length. BENCH_PHASES (e.g. `batch` or
+ * `noop,single`; default all of noop, insert, single, batch, fixed) runs a subset, for profiling:
+ * the ratios then compare against whatever baselines ran.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +27,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // that throughput is not capped at connections / latency (group commit trades latency for size).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const FIXED_RATE = 5000;
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'noop,insert,single,batch,fixed').split(','));
+const skipped = (name: string): Phase => ({ name, reqPerSec: NaN, eventsPerSec: NaN, p50: NaN, p99: NaN, ok: 0, errors: 0 });
 // Node flags of `npm start` (package.json), so the benchmark measures the server as shipped.
 const SERVER_FLAGS = ['--max-semi-space-size=32', '--heap-growing-percent=30'];
 
@@ -137,26 +141,36 @@ async function main(): Promise<void> {
 
     const tallyEnv = { DATABASE_URL: pg.url, TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '0', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', TALLY_DATA_DIR: join(dir, 'data') };
 
-    process.stderr.write('(a) no-op Hono endpoint\n');
-    const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
-    children.push(noop);
-    const noopSingle = await drive('no-op single', noop, copyReqs.single, 1);
-    const noopBatch = await drive('no-op 20-batch', noop, copyReqs.batch, 20);
-    await noop.stop();
+    let noopSingle = skipped('no-op single');
+    let noopBatch = skipped('no-op 20-batch');
+    if (PHASES.has('noop')) {
+      process.stderr.write('(a) no-op Hono endpoint\n');
+      const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
+      children.push(noop);
+      noopSingle = await drive(noopSingle.name, noop, copyReqs.single, 1);
+      noopBatch = await drive(noopBatch.name, noop, copyReqs.batch, 20);
+      await noop.stop();
+    }
 
-    process.stderr.write('(b) Tally, one INSERT per event\n');
-    const ins = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
-    children.push(ins);
-    const insSingle = await drive('insert single', ins, insertReqs.single, 1);
-    const insBatch = await drive('insert 20-batch', ins, insertReqs.batch, 20);
-    await ins.stop();
+    let insSingle = skipped('insert single');
+    let insBatch = skipped('insert 20-batch');
+    if (PHASES.has('insert')) {
+      process.stderr.write('(b) Tally, one INSERT per event\n');
+      const ins = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
+      children.push(ins);
+      insSingle = await drive(insSingle.name, ins, insertReqs.single, 1);
+      insBatch = await drive(insBatch.name, ins, insertReqs.batch, 20);
+      await ins.stop();
+    }
 
     process.stderr.write('Tally (COPY, group commit)\n');
     const tally = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], tallyEnv);
     children.push(tally);
-    const single = await drive('tally single', tally, copyReqs.single, 1);
-    const batch = await drive('tally 20-batch', tally, copyReqs.batch, 20);
-    const fixed = await drive(`tally single @ ${FIXED_RATE}/s`, tally, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 });
+    const phase = (key: string, name: string, run: () => Promise<Phase>) => (PHASES.has(key) ? run() : Promise.resolve(skipped(name)));
+    const single = await phase('single', 'tally single', () => drive('tally single', tally, copyReqs.single, 1));
+    const batch = await phase('batch', 'tally 20-batch', () => drive('tally 20-batch', tally, copyReqs.batch, 20));
+    const fixedName = `tally single @ ${FIXED_RATE}/s`;
+    const fixed = await phase('fixed', fixedName, () => drive(fixedName, tally, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 }));
     const rssMb = vmHwmMb(tally.child.pid!);
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);

@@ -34,6 +34,8 @@ export const configSchema = z.object({
   INGEST_WRITERS: int(1, 32).default(2),
   /** 'insert' = one INSERT per event: the benchmark's baseline only, never for production. */
   INGEST_WRITE_MODE: z.enum(['copy', 'insert']).default('copy'),
+  /** Run the writer (batching, PostgreSQL, spool) on a worker thread of its own (docs/benchmarks.md). */
+  INGEST_WRITER_THREAD: bool.default(true),
   /** Where events are fsynced while PostgreSQL is unreachable (default TALLY_DATA_DIR/spool). */
   SPOOL_DIR: z.string().min(1).optional(),
   /** Run the scheduled jobs inside this process. */

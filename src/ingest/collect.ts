@@ -8,7 +8,8 @@ import type { IngestMetrics } from './metrics.ts';
 import { prepareEvent, type Sender } from './prepare.ts';
 import { MAX_FUTURE_MS, MAX_PAST_MS, validateEvent, type ValidEvent } from './schema.ts';
 import { rowCount, type PreparedEvent } from './tables.ts';
-import { NotDurableError, type BatchWriter } from './writer.ts';
+import type { InflightRows } from './inflight.ts';
+import { NotDurableError, type IngestWriter } from './writer.ts';
 
 export const MAX_EVENTS = 500;
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -55,7 +56,8 @@ export class SiteCache {
 
 export interface CollectContext {
   pool: pg.Pool;
-  writer: BatchWriter;
+  writer: IngestWriter;
+  inflight: InflightRows;
   sites: SiteCache;
   salts: SaltCache;
   metrics: IngestMetrics;
@@ -199,7 +201,7 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
     for (const p of prepared) byType.set(TYPE_NAME[p.table], (byType.get(TYPE_NAME[p.table]) ?? 0) + 1);
     for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
   };
-  if (!ctx.writer.tryReserve(rows)) {
+  if (!ctx.inflight.tryReserve(rows)) {
     count('overloaded');
     return { status: 503, body: { error: 'overloaded: too many events waiting to be written' }, retryAfter: 1 };
   }
@@ -210,7 +212,7 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
     if (error instanceof NotDurableError) return { status: 503, body: { error: error.message }, retryAfter: 5 };
     throw error;
   } finally {
-    ctx.writer.release(rows);
+    ctx.inflight.release(rows);
   }
   count('accepted');
   return { status: 202, body: { accepted: prepared.length, rejected } };

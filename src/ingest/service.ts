@@ -5,10 +5,12 @@ import { partitionJob } from '../jobs/partitions.ts';
 import { SiteCache, type CollectContext } from './collect.ts';
 import { loadGeo } from './enrich/geo.ts';
 import { SaltCache } from './enrich/visitor.ts';
-import { createIngestMetrics } from './metrics.ts';
+import { InflightRows } from './inflight.ts';
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { ingestRoutes } from './routes.ts';
 import { Spool } from './spool.ts';
-import { BatchWriter } from './writer.ts';
+import { ThreadedWriter } from './threaded-writer.ts';
+import { BatchWriter, writerMetrics, type IngestWriter } from './writer.ts';
 
 /**
  * The ingestion pipeline as the server sees it: its routes (/collect, /collect.gif) and its
@@ -19,57 +21,72 @@ export interface IngestService {
   start(): Promise<void>;
   stop(): Promise<void>;
   /** For tests and the benchmark. */
-  writer: BatchWriter;
-  spool: Spool;
+  writer: IngestWriter;
 }
 
-export function createIngestService(deps: AppDeps): IngestService {
-  const { config, pool, logger, registry } = deps;
-  const metrics = createIngestMetrics(registry);
+/** The writer, on its own thread (default) or in process (INGEST_WRITER_THREAD=false). */
+function createWriter(deps: AppDeps, metrics: IngestMetrics): { writer: IngestWriter; start(): Promise<void>; stop(): Promise<void> } {
+  const { config, pool, logger } = deps;
+  const options = { maxRows: config.BATCH_MAX_ROWS, lingerMs: config.BATCH_LINGER_MS, concurrency: config.INGEST_WRITERS, mode: config.INGEST_WRITE_MODE };
+  if (config.INGEST_WRITER_THREAD) {
+    const writer = new ThreadedWriter(
+      // COPY: one connection per concurrent transaction, one for the spool's health probe; the
+      // one-INSERT-per-event baseline keeps the connections it had on the main pool.
+      { ...options, databaseUrl: pool.options.connectionString ?? '', poolMax: config.INGEST_WRITE_MODE === 'insert' ? config.PG_POOL_MAX : config.INGEST_WRITERS + 1, spoolDir: spoolDir(config), logLevel: config.LOG_LEVEL },
+      metrics,
+      logger,
+    );
+    return { writer, start: () => writer.start(), stop: () => writer.drain() };
+  }
   const spool = new Spool(spoolDir(config), logger, (events, bytes) => {
     metrics.spoolEvents.set(events);
     metrics.spoolBytes.set(bytes);
   });
-  const writer = new BatchWriter({
-    pool,
-    spool,
-    metrics,
-    logger,
-    maxRows: config.BATCH_MAX_ROWS,
-    lingerMs: config.BATCH_LINGER_MS,
-    maxInflightRows: config.MAX_INFLIGHT_ROWS,
-    concurrency: config.INGEST_WRITERS,
-    mode: config.INGEST_WRITE_MODE,
-  });
-  const salts = new SaltCache(pool);
-  const ctx: CollectContext = { pool, writer, sites: new SiteCache(pool), salts, metrics, logger };
-  let stopping = false;
-  const routes = ingestRoutes({ config, ctx, stopping: () => stopping });
-
+  const writer = new BatchWriter({ ...options, pool, spool, metrics: writerMetrics(metrics), logger });
   return {
-    routes,
     writer,
-    spool,
     async start() {
-      // ~1 s and ~150 MB once, at start-up rather than on the first beacon.
-      loadGeo();
       await spool.init();
-      // Partitions for this month and the next ones exist before the first beacon, even when the
-      // process starts months after the last migration (the `partitions` job keeps them ahead).
-      await partitionJob
-        .run({ pool, config, logger, signal: new AbortController().signal })
-        .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure partitions at start-up'));
-      await salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
       if (spool.events > 0) {
         logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
         writer.startReplay();
       }
     },
     async stop() {
-      stopping = true;
       await writer.drain();
       await spool.close();
-      logger.info({ spooled: spool.events }, 'ingestion drained');
+    },
+  };
+}
+
+export function createIngestService(deps: AppDeps): IngestService {
+  const { config, pool, logger, registry } = deps;
+  const metrics = createIngestMetrics(registry);
+  const { writer, start: startWriter, stop: stopWriter } = createWriter(deps, metrics);
+  const salts = new SaltCache(pool);
+  const inflight = new InflightRows(config.MAX_INFLIGHT_ROWS, metrics.inflightRows);
+  const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool), salts, metrics, logger };
+  let stopping = false;
+  const routes = ingestRoutes({ config, ctx, stopping: () => stopping });
+
+  return {
+    routes,
+    writer,
+    async start() {
+      // ~1 s and ~150 MB once, at start-up rather than on the first beacon.
+      loadGeo();
+      await startWriter();
+      // Partitions for this month and the next ones exist before the first beacon, even when the
+      // process starts months after the last migration (the `partitions` job keeps them ahead).
+      await partitionJob
+        .run({ pool, config, logger, signal: new AbortController().signal })
+        .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure partitions at start-up'));
+      await salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
+    },
+    async stop() {
+      stopping = true;
+      await stopWriter();
+      logger.info('ingestion drained');
     },
   };
 }

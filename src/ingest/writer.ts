@@ -10,11 +10,10 @@ import { PartitionCache, writeTransaction } from './write.ts';
 export interface WriterOptions {
   pool: pg.Pool;
   spool: Spool;
-  metrics: IngestMetrics;
+  metrics: WriterMetrics;
   logger: Logger;
   maxRows: number;
   lingerMs: number;
-  maxInflightRows: number;
   /** Write transactions at once. Two measured best on 2 cores (docs/benchmarks.md). */
   concurrency: number;
   /** 'insert': one autocommitted INSERT per row, the benchmark's baseline; never in production. */
@@ -23,6 +22,37 @@ export interface WriterOptions {
 
 /** Why a submit failed: nothing of that request is stored. */
 export class NotDurableError extends Error {}
+
+/** What /collect needs of a writer: the in-process BatchWriter or the writer thread's proxy. */
+export interface IngestWriter {
+  submit(events: PreparedEvent[]): Promise<'committed' | 'spooled'>;
+  /** Writes everything accepted, then stops (SIGTERM). */
+  drain(): Promise<void>;
+}
+
+/**
+ * What the writer reports. In-process these go straight to the app's IngestMetrics; in the writer
+ * thread they become messages to the main thread, which owns the prom-client registry.
+ */
+export interface WriterMetrics {
+  written(seconds: number, events: number, duplicatesByTable: Readonly<Record<string, number>>): void;
+  spooled(events: number): void;
+  spoolRejected(): void;
+}
+
+const TYPE_OF_TABLE: Record<RawTable, string> = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' };
+
+export function writerMetrics(m: IngestMetrics): WriterMetrics {
+  return {
+    written(seconds, events, duplicatesByTable) {
+      m.copySeconds.observe(seconds);
+      m.batchRows.observe(events);
+      for (const [table, n] of Object.entries(duplicatesByTable)) m.events.inc({ type: TYPE_OF_TABLE[table as RawTable], outcome: 'duplicate' }, n);
+    },
+    spooled: (events) => m.spooledEvents.inc(events),
+    spoolRejected: () => m.spoolRejectedEvents.inc(),
+  };
+}
 
 interface Item {
   events: PreparedEvent[];
@@ -44,8 +74,6 @@ function laneOf(key: string, lanes: number): number {
   return Math.abs(h) % lanes;
 }
 
-const TYPE_OF_TABLE: Record<RawTable, string> = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' };
-
 /**
  * Group commit. Requests hand their prepared events to `submit`; events queue until BATCH_MAX_ROWS
  * rows are waiting or BATCH_LINGER_MS passed, then one transaction writes all of them and every
@@ -53,11 +81,10 @@ const TYPE_OF_TABLE: Record<RawTable, string> = { pageviews: 'pageview', events:
  * grows with load and latency does not. When PostgreSQL is unreachable the batch is fsynced to the
  * spool instead and replayed by `replayLoop` once PostgreSQL answers again.
  */
-export class BatchWriter {
+export class BatchWriter implements IngestWriter {
   readonly partitions = new PartitionCache();
   private readonly lanes: Lane[];
   private flushes = new Set<Promise<void>>();
-  inflightRows = 0;
   /** Set on a connection failure: batches go straight to the spool until a replay succeeds. */
   databaseDown = false;
   private replaying: Promise<void> | undefined;
@@ -68,20 +95,6 @@ export class BatchWriter {
     this.lanes = Array.from({ length: o.concurrency }, () => ({ queue: [], queuedRows: 0, running: false, timer: undefined }));
   }
 
-  /** Reserves room for `rows`; false means "overloaded" (the caller answers 503). */
-  tryReserve(rows: number): boolean {
-    if (this.inflightRows + rows > this.o.maxInflightRows) return false;
-    this.inflightRows += rows;
-    this.o.metrics.inflightRows.set(this.inflightRows);
-    return true;
-  }
-
-  release(rows: number): void {
-    this.inflightRows -= rows;
-    this.o.metrics.inflightRows.set(this.inflightRows);
-  }
-
-  /** Resolves once every event is committed or spooled; rejects with NotDurableError otherwise. */
   submit(events: PreparedEvent[]): Promise<'committed' | 'spooled'> {
     if (this.o.mode === 'insert') {
       const p = this.insertEach(events);
@@ -132,9 +145,7 @@ export class BatchWriter {
       const started = performance.now();
       try {
         const result = await writeTransaction(this.o.pool, this.partitions, events);
-        this.o.metrics.copySeconds.observe((performance.now() - started) / 1000);
-        this.o.metrics.batchRows.observe(events.length);
-        for (const [table, n] of Object.entries(result.duplicatesByTable)) this.o.metrics.events.inc({ type: TYPE_OF_TABLE[table as RawTable], outcome: 'duplicate' }, n);
+        this.o.metrics.written((performance.now() - started) / 1000, events.length, result.duplicatesByTable);
         for (const i of items) i.resolve('committed');
         return;
       } catch (error) {
@@ -155,7 +166,7 @@ export class BatchWriter {
     }
     try {
       await this.o.spool.append(events);
-      this.o.metrics.spooledEvents.inc(events.length);
+      this.o.metrics.spooled(events.length);
       for (const i of items) i.resolve('spooled');
       this.startReplay();
     } catch (error) {
@@ -214,7 +225,7 @@ export class BatchWriter {
       } catch (error) {
         if (isDatabaseUnavailable(error)) throw error;
         await this.o.spool.reject(event, error);
-        this.o.metrics.spoolRejectedEvents.inc();
+        this.o.metrics.spoolRejected();
       }
     }
   }
