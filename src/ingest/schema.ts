@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { fastValidate } from './fast-validate.ts';
+import { cleanText, CURRENCY, flattenProps, isHttpUrl, MAX_URL, UUID } from './fields.ts';
+
+export { cleanText, flattenProps, MAX_PROPS, MAX_URL, type PropValue } from './fields.ts';
 
 /**
  * Contract §2 event shapes. Validation is per event: a bad event is rejected with a reason naming
@@ -10,26 +14,6 @@ import { z } from 'zod';
  * cutting them would silently merge distinct values.
  */
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
-const LINE_BREAKS = /[\t\n\r]+/g;
-
-/** Removes NUL/control characters (keeping line breaks when `multiline`) and caps the length. */
-// Any character cleanText would touch (control characters incl. tab/CR/LF, lone high surrogates).
-// eslint-disable-next-line no-control-regex
-const DIRTY = /[\u0000-\u001f\u007f\ud800-\udbff]/;
-
-export function cleanText(value: string, max: number, multiline = false): string {
-  // Most strings are clean and short: one test instead of two replaces per string per beacon.
-  if (value.length <= max && !DIRTY.test(value)) return value;
-  let s = value.replace(CONTROL, '');
-  if (!multiline) s = s.replace(LINE_BREAKS, ' ');
-  if (s.length > max) s = s.slice(0, max);
-  // A cut must not leave half a surrogate pair (invalid UTF-8 for PostgreSQL).
-  if (/[\ud800-\udbff]$/.test(s)) s = s.slice(0, -1);
-  return s;
-}
-
 const text = (max: number, multiline = false) => z.string().transform((s) => cleanText(s, max, multiline));
 const ident = (max: number) =>
   z
@@ -38,11 +22,10 @@ const ident = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .transform((s) => cleanText(s, max));
 
-export const MAX_URL = 4096;
 const httpUrl = z
   .string()
   .max(MAX_URL, `must be at most ${MAX_URL} characters`)
-  .refine((s) => /^https?:\/\/[^\s/?#]+/i.test(s) && URL.canParse(s), 'must be an absolute http(s) URL')
+  .refine(isHttpUrl, 'must be an absolute http(s) URL')
   .transform((s) => cleanText(s, MAX_URL));
 const anyUrl = z
   .string()
@@ -51,7 +34,7 @@ const anyUrl = z
 const px = z.number().int('must be an integer').min(0, 'must be >= 0').max(1_000_000, 'must be <= 1000000');
 const uuid = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID')
+  .regex(UUID, 'must be a UUID')
   .transform((s) => s.toLowerCase());
 
 const common = {
@@ -72,35 +55,6 @@ const common = {
   ua: z.string().max(1000).optional(),
 };
 
-/** props: flattened to dotted keys, at most 50 kept, string values cut to 500 characters. */
-export type PropValue = string | number | boolean;
-export const MAX_PROPS = 50;
-export function flattenProps(input: Record<string, unknown>): Record<string, PropValue> {
-  const out: Record<string, PropValue> = {};
-  let count = 0;
-  const walk = (value: unknown, key: string, depth: number) => {
-    if (count >= MAX_PROPS) return;
-    if (typeof value === 'string') {
-      out[key] = cleanText(value, 500);
-      count++;
-    } else if (typeof value === 'number') {
-      if (Number.isFinite(value)) {
-        out[key] = value;
-        count++;
-      }
-    } else if (typeof value === 'boolean') {
-      out[key] = value;
-      count++;
-    } else if (value && typeof value === 'object' && !Array.isArray(value) && depth < 4) {
-      for (const [k, v] of Object.entries(value)) walk(v, key ? `${key}.${cleanText(k, 100)}` : cleanText(k, 100), depth + 1);
-    } else if (Array.isArray(value) && depth < 4) {
-      value.slice(0, MAX_PROPS).forEach((v, i) => walk(v, `${key}.${i}`, depth + 1));
-    }
-  };
-  walk(input, '', 0);
-  return out;
-}
-
 const pageviewSchema = z.object({ ...common, type: z.literal('pageview'), url: httpUrl });
 
 const eventSchema = z.object({
@@ -115,7 +69,7 @@ const eventSchema = z.object({
   revenue: z
     .object({
       amount: z.number().int('must be an integer in minor units').min(-1e15).max(1e15),
-      currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+      currency: z.string().regex(CURRENCY, 'must be an ISO 4217 code such as USD'),
     })
     .optional(),
 });
@@ -198,6 +152,12 @@ export function validateEvent(raw: unknown): Validation {
       reason: 'invalid_type',
     };
   }
+  const fast = fastValidate(r);
+  return fast ? { ok: true, event: fast } : zodValidate(r);
+}
+
+/** The zod path of validateEvent: the reference (and the one that names a bad field). */
+export function zodValidate(r: Record<string, unknown>): Validation {
   const parsed = byType[r.type as EventType].safeParse(r);
   if (parsed.success) return { ok: true, event: parsed.data };
   const issue = parsed.error.issues[0]!;
