@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** utime + stime of one process, in ms (clock ticks are 100 Hz on Linux). */
-function cpuMsOf(pid: number): number {
+/** utime + stime of one process (or, with `tid`, one of its threads), in ms (clock ticks are 100 Hz on Linux). */
+function cpuMsOf(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -37,17 +37,20 @@ export function postgresCpuMs(dataDir: string): number {
  */
 export class CpuMeter {
   private tally = 0;
+  private main = 0;
   private pg = 0;
 
   constructor(private readonly dataDir: string) {}
 
   start(tallyPid: number): void {
     this.tally = cpuMsOf(tallyPid);
+    this.main = cpuMsOf(tallyPid, tallyPid);
     this.pg = postgresCpuMs(this.dataDir);
   }
 
-  stop(tallyPid: number, events: number): { tallyUs: number; pgUs: number } {
+  /** tallyUs: the whole process; mainUs: its main (HTTP) thread alone, the one that serves requests. */
+  stop(tallyPid: number, events: number): { tallyUs: number; mainUs: number; pgUs: number } {
     const per = (ms: number) => (events ? (ms * 1000) / events : NaN);
-    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), pgUs: per(postgresCpuMs(this.dataDir) - this.pg) };
+    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), mainUs: per(cpuMsOf(tallyPid, tallyPid) - this.main), pgUs: per(postgresCpuMs(this.dataDir) - this.pg) };
   }
 }

@@ -196,9 +196,10 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
   if (!prepared.length) return { status: 400, body: { error: 'no valid event in the request', rejected } };
 
   const rows = rowCount(prepared);
+  // Counted now so that nothing here keeps the events alive while the writer holds them.
+  const byType = new Map<string, number>();
+  for (const p of prepared) byType.set(TYPE_NAME[p.table], (byType.get(TYPE_NAME[p.table]) ?? 0) + 1);
   const count = (outcome: string) => {
-    const byType = new Map<string, number>();
-    for (const p of prepared) byType.set(TYPE_NAME[p.table], (byType.get(TYPE_NAME[p.table]) ?? 0) + 1);
     for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
   };
   if (!ctx.inflight.tryReserve(rows)) {

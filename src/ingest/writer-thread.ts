@@ -66,13 +66,14 @@ port.on('message', (message: ToWriter) => {
   }
 });
 
-try {
-  await spool.init();
-  if (spool.events > 0) {
-    logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
-    writer.startReplay();
-  }
-  post({ type: 'ready' });
-} catch (error) {
-  post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
-}
+// No top-level await: the thread's entry is loaded with require() (writer-thread-boot.mjs).
+spool
+  .init()
+  .then(() => {
+    if (spool.events > 0) {
+      logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
+      writer.startReplay();
+    }
+    post({ type: 'ready' });
+  })
+  .catch((error: unknown) => post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) }));
