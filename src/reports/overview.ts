@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { DIMS } from '../jobs/rollups-sql.ts';
 import type { Site } from '../sites/sites.ts';
 import { addDays, bucketArrays, localDateToUtc, type ReportRange } from './params.ts';
+import { querySerial } from './serial.ts';
 
 /**
  * The overview report (contract §4), read from traffic_rollups, visitor_day_links and visitor_days
@@ -201,7 +202,7 @@ export async function overviewReport(pool: pg.Pool, site: Site, range: ReportRan
     pool.query<{ visitors: number }>(totalVisitorsQuery(site.id, grain, range)),
     pool.query<{ t: string; pageviews: number; visits: number; visitors: number }>(seriesQuery(site.id, seriesGrain, range)),
     aligned ? undefined : pool.query<{ t: string; visitors: number }>(seriesVisitorsQuery(site.id, seriesGrain, range)),
-    pool.query<TopRow & { dim: number }>(topQuery(site.id, grain, range, limit)),
+    querySerial<TopRow & { dim: number }>(pool, topQuery(site.id, grain, range, limit)),
   ]);
   const t = totals.rows[0]!;
   const top = {} as Record<TopListName, TopRow[]>;
