@@ -21,7 +21,9 @@ export interface RunningServer {
 /** `npm start`: database (embedded or DATABASE_URL), migrations, HTTP, ingestion, jobs. */
 export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
   const db = await openDatabase(config);
-  const pool = createPool(db.url, { max: config.PG_POOL_MAX });
+  // Reports run their queries concurrently (revenue with compare=previous: 6 at once): keep that
+  // many connections warm across quiet minutes (pool.ts, minIdle).
+  const pool = createPool(db.url, { max: config.PG_POOL_MAX, minIdle: Math.min(config.PG_POOL_MAX, 6) });
   try {
     const client = await pool.connect();
     try {
