@@ -15,7 +15,8 @@ import { splitRange } from './products-range.ts';
  * - head and tail: #rows(slot ∈ [A, D1) ∪ [D2, B), prev_slot < A), from the slot rows (≤ 2 days);
  * - whole days: a row of [D1, D2) with prev_slot < A has prev_slot < P or prev_slot ∈ [P, A).
  *   prev_slot < P (P a UTC midnight ≤ D1) only for the first row of a customer's UTC day, with
- *   prev_day < P: Σ n of commerce_customer_day_links(day ∈ [D1, D2), prev_day < P), ~4k rows;
+ *   prev_day < P: Σ n of commerce_customer_day_links(day ∈ [D1, D2), prev_day < P) (135 rows
+ *   at 90 days on the bench data; the query took 4.4 ms instead of 82–134 ms);
  *   prev_slot ∈ [P, A) (the part of A's UTC day before the range): a range scan of the partial
  *   index on prev_slot, ≤ one day of rows. Empty when A is a UTC midnight (P = A).
  * When the range holds no whole UTC day, D1 = D2 and it is the plain slot-row count.
