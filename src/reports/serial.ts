@@ -1,8 +1,9 @@
 import type pg from 'pg';
+import { withTransaction } from '../db/pool.ts';
 
 /**
- * Runs one report query with parallel plans off (SET LOCAL, so the pooled connection keeps its
- * settings for the ingest path and the jobs that share the pool).
+ * Runs one report query with parallel plans off (SET LOCAL in its own transaction, so the pooled
+ * connection keeps its settings for the ingest path and the jobs that share the pool).
  *
  * Why: a report reads thousands of rollup rows, and when the statistics tip the planner to a
  * parallel plan every execution forks workers that start cold (new processes touching the
@@ -13,17 +14,9 @@ import type pg from 'pg';
  * p95 26–109 ms across full-size bench runs of the same code). Tally demo --scale data, 10M raw
  * rows, 2026-11-29.
  */
-export async function querySerial<R extends pg.QueryResultRow>(pool: pg.Pool, query: { text: string; values: unknown[] }): Promise<pg.QueryResult<R>> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN READ ONLY; SET LOCAL max_parallel_workers_per_gather = 0');
-    const result = await client.query<R>(query);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+export function querySerial<R extends pg.QueryResultRow>(pool: pg.Pool, query: { text: string; values: unknown[] }): Promise<pg.QueryResult<R>> {
+  return withTransaction(pool, async (client) => {
+    await client.query('SET LOCAL max_parallel_workers_per_gather = 0');
+    return client.query<R>(query);
+  });
 }
