@@ -108,7 +108,8 @@ async function drive(name: string, target: { base: string; child: ChildProcess }
     ...meter?.stop(target.child.pid!, ok * eventsPerRequest),
   };
   const cpu = phase.tallyUs === undefined ? '' : `, CPU/event: server ${phase.tallyUs.toFixed(0)} µs (main thread ${phase.mainUs!.toFixed(0)}), PostgreSQL ${phase.pgUs!.toFixed(0)} µs`;
-  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}${cpu}\n`);
+  const hwm = target.child.exitCode === null ? `, peak RSS so far ${vmHwmMb(target.child.pid!)} MB` : '';
+  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}${cpu}${hwm}\n`);
   return phase;
 }
 

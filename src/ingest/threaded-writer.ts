@@ -39,10 +39,11 @@ export class ThreadedWriter implements IngestWriter {
   /** Starts the thread; resolves once its spool is open (and any leftover replay started). */
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      // A small young generation: the thread's garbage (COPY text, protocol buffers) dies within
-      // a transaction, and the process flag --max-semi-space-size=32 meant for the HTTP thread
-      // would otherwise let this heap grow as large (peak RSS 451 MB instead of ≤ 400 MB).
-      const worker = new Worker(BOOT, { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 16 } });
+      // The process flag --max-semi-space-size=32 is meant for the HTTP thread (its requests live
+      // until their batch commits); this thread's garbage (COPY text, protocol buffers) dies within
+      // a transaction, so it gets V8's default-sized young generation (48 MB = 16 MB semi-spaces):
+      // peak RSS 421–429 MB against 430–439 MB with 16 MB (bench:ingest, docs/benchmarks.md).
+      const worker = new Worker(BOOT, { workerData: this.data, resourceLimits: { maxYoungGenerationSizeMb: 48 } });
       this.worker = worker;
       let ready = false;
       worker.on('message', (message: FromWriter) => {
