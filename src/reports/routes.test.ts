@@ -7,6 +7,7 @@ import { runJobsNow } from '../jobs/run.ts';
 import { createLogger } from '../log.ts';
 import { createSite } from '../sites/sites.ts';
 import { createToken } from '../sites/tokens.ts';
+import { realtimeSeriesSql } from './realtime.ts';
 import { insertPageviews, type RawPageview } from './testing-data.ts';
 import { csvField } from './export.ts';
 
@@ -47,6 +48,30 @@ describe('realtime, export, admin jobs', () => {
     expect(body.pageviews).toBe(4);
     expect(body.top_pages[0]).toEqual({ key: '/', visitors: 2, pageviews: 2 });
     expect(body.series).toHaveLength(30);
+  });
+
+  it('realtime series per minute equals the row-by-row count it replaced', async () => {
+    const now = Date.now();
+    const other = await createSite(db.pool, { name: 'realtime series', domain: 'series.test' });
+    await insertPageviews(db.pool, Array.from({ length: 300 }, (_, i) => ({ ...pv(`s${i % 37}`, new Date(now - ((i * 7_919) % 2_400_000)), '/s'), siteId: other.id })));
+    const old = `SELECT to_char(m AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:00"Z"') AS "t", count(p.*) AS "pageviews"
+      FROM generate_series(date_trunc('minute', now()) - interval '29 minutes', date_trunc('minute', now()), interval '1 minute') m
+      LEFT JOIN pageviews p ON p.site_id = $1::bigint AND p.occurred_at >= m AND p.occurred_at < m + interval '1 minute'
+        AND p.occurred_at > now() - interval '30 minutes'
+      GROUP BY m ORDER BY m`;
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN'); // one now() for both
+      const expected = (await client.query(old, [other.id])).rows;
+      const actual = (await client.query(realtimeSeriesSql(other.id))).rows;
+      await client.query('COMMIT');
+      expect(actual).toHaveLength(30);
+      expect(actual).toEqual(expected);
+      expect(actual.reduce((n, r) => n + (r.pageviews as number), 0)).toBeGreaterThan(200);
+    } finally {
+      client.release();
+      await db.pool.query('DELETE FROM pageviews WHERE site_id = $1', [other.id]); // the jobs test below counts every site's rows
+    }
   });
 
   it('streams CSV with RFC 4180 escaping', async () => {
