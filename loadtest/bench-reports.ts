@@ -155,8 +155,10 @@ async function main(): Promise<void> {
       //    baseline. Interleaved, a raw baseline (6–100 s) outlasted the pool's 30 s idle
       //    timeout, so the next report ran on new connections whose backends had not touched
       //    the rollup pages yet (the overview's top-list query: 112 ms on a fresh backend, all
-      //    shared-buffer hits but ~1,400 minor page faults, then 6–8 ms): overview 90 d p95
-      //    26–109 ms across runs of the same code (docs/benchmarks.md).
+      //    shared-buffer hits but ~1,400 minor page faults, then 6–8 ms). Together with a
+      //    parallel plan for that query that came and went with ANALYZE (now always serial:
+      //    src/reports/serial.ts), this gave overview 90 d p95 26–109 ms across runs of the
+      //    same code (docs/benchmarks.md).
       for (const c of cases) {
         const times: number[] = [];
         let status = 0;
