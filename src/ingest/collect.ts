@@ -7,7 +7,7 @@ import { SaltCache, utcDay } from './enrich/visitor.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { prepareEvent, type Sender } from './prepare.ts';
 import { MAX_FUTURE_MS, MAX_PAST_MS, validateEvent, type ValidEvent } from './schema.ts';
-import { rowCount, type PreparedEvent } from './tables.ts';
+import { rowCount, TYPE_OF_TABLE, type PreparedEvent } from './tables.ts';
 import type { InflightRows } from './inflight.ts';
 import { NotDurableError, type IngestWriter } from './writer.ts';
 
@@ -198,7 +198,7 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
   const rows = rowCount(prepared);
   // Counted now so that nothing here keeps the events alive while the writer holds them.
   const byType = new Map<string, number>();
-  for (const p of prepared) byType.set(TYPE_NAME[p.table], (byType.get(TYPE_NAME[p.table]) ?? 0) + 1);
+  for (const p of prepared) byType.set(TYPE_OF_TABLE[p.table], (byType.get(TYPE_OF_TABLE[p.table]) ?? 0) + 1);
   const count = (outcome: string) => {
     for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
   };
@@ -220,4 +220,3 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
 }
 
 const NO_SALT = Buffer.alloc(0);
-const TYPE_NAME = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' } as const;

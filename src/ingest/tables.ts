@@ -34,6 +34,9 @@ export const TABLE_OF_TYPE = {
   vitals: 'vitals',
 } as const satisfies Record<string, RawTable>;
 
+/** The event type of each raw table (metrics label events by type). */
+export const TYPE_OF_TABLE = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' } as const satisfies Record<RawTable, string>;
+
 export type Cell = string | number | boolean | null;
 
 /**

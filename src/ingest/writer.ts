@@ -4,7 +4,7 @@ import type { Logger } from '../log.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { sessionIdFor } from './sessions.ts';
 import type { Spool } from './spool.ts';
-import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';
+import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, TYPE_OF_TABLE, type PreparedEvent, type RawTable } from './tables.ts';
 import { PartitionCache, writeTransaction } from './write.ts';
 
 export interface WriterOptions {
@@ -39,8 +39,6 @@ export interface WriterMetrics {
   spooled(events: number): void;
   spoolRejected(): void;
 }
-
-const TYPE_OF_TABLE: Record<RawTable, string> = { pageviews: 'pageview', events: 'event', heatmap_points: 'heatmap', errors: 'error', vitals: 'vitals' };
 
 export function writerMetrics(m: IngestMetrics): WriterMetrics {
   return {
