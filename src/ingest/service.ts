@@ -6,11 +6,11 @@ import { SiteCache, type CollectContext } from './collect.ts';
 import { loadGeo } from './enrich/geo.ts';
 import { SaltCache } from './enrich/visitor.ts';
 import { InflightRows } from './inflight.ts';
+import { createLocalWriter } from './local-writer.ts';
 import { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 import { ingestRoutes } from './routes.ts';
-import { Spool } from './spool.ts';
 import { ThreadedWriter } from './threaded-writer.ts';
-import { BatchWriter, writerMetrics, type IngestWriter } from './writer.ts';
+import { writerMetrics, type IngestWriter } from './writer.ts';
 
 /**
  * The ingestion pipeline as the server sees it: its routes (/collect, /collect.gif) and its
@@ -20,8 +20,6 @@ export interface IngestService {
   routes: Hono;
   start(): Promise<void>;
   stop(): Promise<void>;
-  /** For tests and the benchmark. */
-  writer: IngestWriter;
 }
 
 /** The writer, on its own thread (default) or in process (INGEST_WRITER_THREAD=false). */
@@ -38,25 +36,17 @@ function createWriter(deps: AppDeps, metrics: IngestMetrics): { writer: IngestWr
     );
     return { writer, start: () => writer.start(), stop: () => writer.drain() };
   }
-  const spool = new Spool(spoolDir(config), logger, (events, bytes) => {
-    metrics.spoolEvents.set(events);
-    metrics.spoolBytes.set(bytes);
+  return createLocalWriter({
+    ...options,
+    pool,
+    spoolDir: spoolDir(config),
+    logger,
+    metrics: writerMetrics(metrics),
+    onSpoolDepth: (events, bytes) => {
+      metrics.spoolEvents.set(events);
+      metrics.spoolBytes.set(bytes);
+    },
   });
-  const writer = new BatchWriter({ ...options, pool, spool, metrics: writerMetrics(metrics), logger });
-  return {
-    writer,
-    async start() {
-      await spool.init();
-      if (spool.events > 0) {
-        logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
-        writer.startReplay();
-      }
-    },
-    async stop() {
-      await writer.drain();
-      await spool.close();
-    },
-  };
 }
 
 export function createIngestService(deps: AppDeps): IngestService {
@@ -71,7 +61,6 @@ export function createIngestService(deps: AppDeps): IngestService {
 
   return {
     routes,
-    writer,
     async start() {
       // ~1 s and ~150 MB once, at start-up rather than on the first beacon.
       loadGeo();

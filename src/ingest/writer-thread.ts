@@ -12,9 +12,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createPool } from '../db/pool.ts';
 import { createLogger } from '../log.ts';
-import { Spool } from './spool.ts';
+import { createLocalWriter } from './local-writer.ts';
 import type { FromWriter, SubmitResult, ToWriter, WriterThreadData } from './writer-thread-protocol.ts';
-import { BatchWriter, NotDurableError, type WriterMetrics } from './writer.ts';
+import { NotDurableError, type WriterMetrics } from './writer.ts';
 
 const port = parentPort;
 if (!port) throw new Error('writer-thread.ts runs as a worker thread (see ThreadedWriter)');
@@ -28,8 +28,17 @@ const metrics: WriterMetrics = {
   spooled: (events) => post({ type: 'spooled', events }),
   spoolRejected: () => post({ type: 'spoolRejected' }),
 };
-const spool = new Spool(data.spoolDir, logger, (events, bytes) => post({ type: 'spoolDepth', events, bytes }));
-const writer = new BatchWriter({ pool, spool, metrics, logger, maxRows: data.maxRows, lingerMs: data.lingerMs, concurrency: data.concurrency, mode: data.mode });
+const { writer, start, stop } = createLocalWriter({
+  pool,
+  spoolDir: data.spoolDir,
+  logger,
+  metrics,
+  onSpoolDepth: (events, bytes) => post({ type: 'spoolDepth', events, bytes }),
+  maxRows: data.maxRows,
+  lingerMs: data.lingerMs,
+  concurrency: data.concurrency,
+  mode: data.mode,
+});
 
 // Answers go back once per loop turn, like the submits came: one message for a whole batch.
 let results: SubmitResult[] = [];
@@ -57,23 +66,15 @@ port.on('message', (message: ToWriter) => {
     }
   } else if (message.type === 'drain') {
     void (async () => {
-      await writer.drain();
-      await spool.close();
+      await stop();
       await pool.end().catch(() => undefined);
-      logger.info({ spooled: spool.events }, 'writer drained');
       post({ type: 'drained' });
     })();
   }
 });
 
 // No top-level await: the thread's entry is loaded with require() (writer-thread-boot.mjs).
-spool
-  .init()
-  .then(() => {
-    if (spool.events > 0) {
-      logger.info({ events: spool.events, dir: spool.dir }, 'replaying spooled events');
-      writer.startReplay();
-    }
-    post({ type: 'ready' });
-  })
-  .catch((error: unknown) => post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) }));
+start().then(
+  () => post({ type: 'ready' }),
+  (error: unknown) => post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) }),
+);
