@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { lookupGeo, type GeoInfo } from './enrich/geo.ts';
+import { uuidv7 } from './event-id.ts';
 import { classifySource } from './enrich/referrer.ts';
 import { parseUserAgent, type UserAgentInfo } from './enrich/ua.ts';
 import { cookielessVisitorId, shortHash } from './enrich/visitor.ts';
@@ -92,7 +92,7 @@ export function prepareEvent(event: ValidEvent, sender: Sender): { bot: true } |
     prepared: {
       table: TABLE_OF_TYPE[event.type],
       siteId: sender.siteId,
-      eventId: event.id ?? randomUUID(),
+      eventId: event.id ?? uuidv7(sender.receivedAt),
       ts,
       receivedAt: sender.receivedAt,
       visitorId,

@@ -85,6 +85,14 @@ describe.skipIf(!chromiumPath)('tracker in Chromium', () => {
       viewport_w: 1280,
     });
     expect(rows[0]!.referrer).toMatch(/^https:\/\/www\.google\.com\//);
+    // Event ids are UUIDv7 whose time is the event's own (time-ordered keys for the dedup index).
+    const ids = await rowsWhen<{ id: string; ms: string }>(
+      `SELECT event_id::text AS id, (extract(epoch FROM occurred_at) * 1000)::bigint::text AS ms FROM pageviews WHERE site_id = $1::bigint`,
+      [site.id],
+      (r) => r.length >= 1,
+    );
+    expect(ids[0]!.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseInt(ids[0]!.id.replace('-', '').slice(0, 12), 16)).toBe(Number(ids[0]!.ms));
     await context.close();
   });
 

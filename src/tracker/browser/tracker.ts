@@ -50,12 +50,16 @@ export function startTracker(): void {
       return null; // storage blocked (privacy modes, sandboxed frames)
     }
   };
-  const uuid = (): string =>
-    crypto.randomUUID
-      ? crypto.randomUUID()
-      : '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (c) =>
-          (+c ^ (crypto.getRandomValues(new Uint8Array(1))[0]! & (15 >> (+c / 4)))).toString(16),
-        );
+  // UUID version 7 (time first): event ids are keys of the server's idempotency index, and
+  // time-ordered keys are appended at its right edge instead of landing on a random leaf page.
+  // 72 random bits; getRandomValues also works outside secure contexts, unlike randomUUID.
+  const uuid = (ms = Date.now()): string => {
+    const r = crypto.getRandomValues(new Uint8Array(18));
+    let i = 0;
+    return (ms.toString(16).padStart(12, '0') + '7xxx8xxxxxxxxxxxxxxx')
+      .replace(/x/g, () => (r[i++]! & 15).toString(16))
+      .replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  };
 
   const script = (d.currentScript || d.querySelector('script[data-site]')) as HTMLScriptElement | null;
   const attr = (name: string) => script?.getAttribute(`data-${name}`) ?? null;
@@ -88,8 +92,9 @@ export function startTracker(): void {
   function send(type: string, event: TrackerEvent) {
     if (disabled || storage('tally_ignore') === 'true') return;
     event.type = type;
-    event.id = uuid();
-    event.ts = Date.now();
+    const now = Date.now();
+    event.ts = now;
+    event.id = uuid(now);
     event.url ??= loc.href;
     if (vid) event.vid = vid;
     if (uid) event.uid = uid;
