@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { copyField, copyStatement } from './copy.ts';
 import { CopyScript, inlineParams } from './pipeline.ts';
-import { advanceSessions, insertPlaceholders, lockStatesQuery, visitorKeys, type LockedState } from './sessions.ts';
+import { mergeStatesQuery, reconcileSessions, type MergedState } from './sessions.ts';
 import { COMMON_COLUMNS, RAW_TABLES, TABLE_COLUMNS, type PreparedEvent, type RawTable } from './tables.ts';
 
 const DAY_MS = 86_400_000;
@@ -78,20 +78,14 @@ function firstOfEachKey(events: readonly PreparedEvent[]): PreparedEvent[] {
   return unique;
 }
 
-/**
- * Step 1 as one statement: the idempotency keys (only events whose key was new go further, so
- * neither retries nor spool replays store twice) and the session placeholders (sessions.ts).
- */
+/** Step 1: the idempotency keys; only events whose key was new go further, so neither retries nor spool replays store twice. */
 function keysQuery(unique: readonly PreparedEvent[]): { text: string; values: unknown[] } {
-  const { sites, visitors } = visitorKeys(unique);
-  const placeholders = insertPlaceholders(sites, visitors, 4);
   return {
-    text: `WITH placeholders AS (${placeholders.text})
-           INSERT INTO ingest_dedup (site_id, event_id, received_at)
+    text: `INSERT INTO ingest_dedup (site_id, event_id, received_at)
            SELECT s, e, r FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS u(s, e, r)
            ON CONFLICT (site_id, event_id) DO NOTHING
            RETURNING site_id::text || ':' || event_id::text AS k`,
-    values: [unique.map((e) => e.siteId), unique.map((e) => e.eventId), unique.map((e) => new Date(e.receivedAt).toISOString()), ...placeholders.values],
+    values: [unique.map((e) => e.siteId), unique.map((e) => e.eventId), unique.map((e) => new Date(e.receivedAt).toISOString())],
   };
 }
 
@@ -148,29 +142,28 @@ function result(events: readonly PreparedEvent[], news: readonly PreparedEvent[]
 
 /**
  * Writes one batch in one transaction of two round trips (pipeline.ts), set-based whatever its size:
- *  1. `BEGIN; idempotency keys + session placeholders; lock the visitors' state rows` — one
- *     simple query (only events whose key was new go further, so neither client retries nor
- *     spool replays store twice; state rows are locked in key order, so instances agree);
- *  2. `state upsert; COPY …; COPY …; COMMIT`, every COPY's data in the same write, straight into
- *     the partitioned parents (no staging table, no INSERT … SELECT).
- * Session ids are computed in between from the locked rows (sessions.ts). Everything commits or
+ *  1. `BEGIN; idempotency keys; MERGE of the visitors' session states` — one simple query (the
+ *     MERGE locks the state rows in key order, so instances agree; sessions.ts);
+ *  2. `corrections of guessed states, if any; COPY …; COPY …; COMMIT`, every COPY's data in the
+ *     same write, straight into the partitioned parents (no staging table, no INSERT … SELECT).
+ * Session ids are computed in between from the states the MERGE replaced. Everything commits or
  * nothing does; on any error the caller rolls back.
  */
 async function writePipelined(client: pg.ClientBase, events: readonly PreparedEvent[]): Promise<WriteResult> {
   const unique = firstOfEachKey(events);
   if (unique.length === 0) return result(events, [], 0);
-  const { sites, visitors } = visitorKeys(unique);
+  const merge = mergeStatesQuery(unique);
   const first = ['BEGIN', inlineParams(keysQuery(unique))];
-  if (sites.length) first.push(inlineParams(lockStatesQuery(sites, visitors)));
+  // The nested loop over visitor_sessions' primary key is what locks rows in the source's order.
+  if (merge) first.push('SET LOCAL enable_hashjoin = off', 'SET LOCAL enable_mergejoin = off', inlineParams(merge));
   // A multi-statement simple query answers with one result per statement.
   const replies = (await client.query(first.join(';\n'))) as unknown as pg.QueryResult[];
   const news = newEvents(unique, replies[1]!.rows as { k: string }[]);
-  // Rows of visitors whose events were all duplicates are locked too, and ignored here.
-  const { sessions, upsert } = advanceSessions(news, (replies[2]?.rows ?? []) as LockedState[]);
+  const { sessions, correction } = reconcileSessions(news, (replies[4]?.rows ?? []) as MergedState[]);
 
   const second: string[] = [];
   const payloads: Buffer[] = [];
-  if (upsert) second.push(inlineParams(upsert));
+  if (correction) second.push(inlineParams(correction));
   const ident = (name: string) => client.escapeIdentifier(name);
   for (const [table, mine] of byTable(news)) {
     second.push(copyStatement(ident, table, [...COMMON_COLUMNS, ...TABLE_COLUMNS[table]]));
@@ -183,6 +176,16 @@ async function writePipelined(client: pg.ClientBase, events: readonly PreparedEv
   return result(events, news, rows);
 }
 
+/**
+ * Two instances inserting the same new visitor's state row at once: the MERGE of the later one
+ * fails with a unique violation once the first commits (MERGE has no ON CONFLICT). Retrying the
+ * transaction finds the row.
+ */
+function isStateInsertRace(error: unknown): boolean {
+  const e = error as { code?: string; constraint?: string } | undefined;
+  return e?.code === '23505' && e.constraint === 'visitor_sessions_pkey';
+}
+
 /** PostgreSQL's "no partition of relation … found for row". */
 export function isMissingPartition(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === '23514' && /no partition/i.test(String((error as Error).message));
@@ -190,7 +193,7 @@ export function isMissingPartition(error: unknown): boolean {
 
 /**
  * Ensures partitions, then writes the batch in its own transaction (writePipelined) on a pooled client; retries
- * once after "no partition" (the cache was stale). Errors propagate (the caller spools on
+ * once after "no partition" (the cache was stale) and up to three times after a state insert race. Errors propagate (the caller spools on
  * connection failures).
  */
 export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[]): Promise<WriteResult> {
@@ -208,6 +211,7 @@ export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache
         partitions.forget();
         continue;
       }
+      if (attempt < 3 && isStateInsertRace(error)) continue;
       throw error;
     } finally {
       client.release(broken);
