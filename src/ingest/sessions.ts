@@ -33,12 +33,14 @@ export function advance(state: State | undefined, siteId: string, visitorId: str
   return { sessionId: sessionIdFor(siteId, visitorId, bucket), state };
 }
 
-/** (site_id, visitor_id) order as PostgreSQL's ORDER BY sorts them: numeric site, then visitor. */
-function byKey(a: string, b: string): number {
-  const [sa, va] = [a.slice(0, a.indexOf('\u0000')), a.slice(a.indexOf('\u0000') + 1)];
-  const [sb, vb] = [b.slice(0, b.indexOf('\u0000')), b.slice(b.indexOf('\u0000') + 1)];
-  if (sa !== sb) return sa.length - sb.length || (sa < sb ? -1 : 1);
-  return va < vb ? -1 : va > vb ? 1 : 0;
+/**
+ * Visitors in (site_id, visitor_id) order — numeric site, then visitor by code unit — the order in
+ * which every instance locks state rows, so that two transactions never wait on each other in a
+ * circle. Compared on the events' own fields: slicing joined keys cost 0.5 % of the writer's CPU.
+ */
+function visitorOrder(a: PreparedEvent, b: PreparedEvent): number {
+  if (a.siteId !== b.siteId) return a.siteId.length - b.siteId.length || (a.siteId < b.siteId ? -1 : 1);
+  return a.visitorId < b.visitorId ? -1 : a.visitorId > b.visitorId ? 1 : 0;
 }
 
 /** Events without a client `sid`, by visitor key (`site\0visitor`), each list in time order. */
@@ -78,17 +80,15 @@ const ms = (column: string) => `CASE WHEN ${column} = '-infinity' THEN NULL ELSE
  * one fail with a unique violation; write.ts retries that transaction.
  */
 export function mergeStatesQuery(events: readonly PreparedEvent[]): { text: string; values: unknown[] } | null {
-  const byVisitor = groupByVisitor(events);
-  if (!byVisitor.size) return null;
-  const keys = [...byVisitor.keys()].sort(byKey);
+  const lists = [...groupByVisitor(events).values()].sort((x, y) => visitorOrder(x[0]!, y[0]!));
+  if (!lists.length) return null;
   const sites: string[] = [];
   const visitors: string[] = [];
   const firsts: string[] = [];
   const lasts: string[] = [];
   const startIds: string[] = [];
   const lastIds: (string | null)[] = [];
-  for (const key of keys) {
-    const list = byVisitor.get(key)!;
+  for (const list of lists) {
     const first = list[0]!;
     // The last event of the batch that opens a session by its gap to the previous one.
     let lastOpener: PreparedEvent | undefined;
@@ -139,12 +139,12 @@ export function reconcileSessions(
   merged: readonly MergedState[],
 ): { sessions: Map<PreparedEvent, string>; correction: { text: string; values: unknown[] } | null } {
   const sessions = new Map<PreparedEvent, string>();
-  const byVisitor = groupByVisitor(events, sessions);
+  const eventsOf = groupByVisitor(events, sessions);
   const fix: [string[], string[], string[], string[]] = [[], [], [], []];
   for (const r of merged) {
     const before: State | undefined = r.oldSeen === null || r.oldSession === null ? undefined : { sessionId: r.oldSession, lastSeen: Math.round(r.oldSeen) };
     let state = before;
-    for (const e of byVisitor.get(`${r.siteId}\u0000${r.visitorId}`) ?? []) {
+    for (const e of eventsOf.get(`${r.siteId}\u0000${r.visitorId}`) ?? []) {
       const step = advance(state, e.siteId, e.visitorId, e.ts);
       sessions.set(e, step.sessionId);
       state = step.state;
