@@ -1,4 +1,5 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,5 +82,35 @@ describe('GeoFile', () => {
 
   it('returns null for what is not an address', () => {
     for (const ip of ['', 'localhost', '1.2.3', '1.2.3.256', '1:2:3', 'zz::1', '1::2::3']) expect(file.lookup(ip), ip).toBeNull();
+  });
+
+  it('stops answering while geoip-lite rewrites its files, and reads them again once they are still', () => {
+    // The country-only tables (geoip-lite's fallback when the city files are missing): 14 MB to copy.
+    const dir = mkdtempSync(join(tmpdir(), 'tally-geo-'));
+    try {
+      for (const f of ['geoip-country.dat', 'geoip-country6.dat']) copyFileSync(join(geoDataDir(), f), join(dir, f));
+      let clock = 1_000_000;
+      const geo = new GeoFile(dir, { now: () => clock, checkEveryMs: 0, settleMs: 60_000 });
+      expect(geo.lookup('8.8.8.8')).toEqual({ country: 'US', region: '', city: '' });
+      // updatedb writes in place: same inode, new mtime (and, mid-write, another size).
+      const path = join(dir, 'geoip-country.dat');
+      const data = readFileSync(path);
+      writeFileSync(path, data.subarray(0, data.length / 2));
+      utimesSync(path, new Date(clock), new Date(clock + 5_000));
+      clock += 1;
+      expect(geo.lookup('8.8.8.8')).toBeUndefined();
+      writeFileSync(path, data);
+      utimesSync(path, new Date(clock), new Date(clock + 10_000));
+      clock += 30_000;
+      expect(geo.lookup('8.8.8.8')).toBeUndefined(); // changed again: the minute starts over
+      clock += 59_000;
+      expect(geo.lookup('81.2.69.142')).toBeUndefined();
+      clock += 2_000;
+      expect(geo.lookup('81.2.69.142')).toEqual({ country: 'GB', region: '', city: '' });
+      expect(geo.version).toBe(1);
+      geo.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

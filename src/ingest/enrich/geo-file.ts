@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -144,21 +144,14 @@ function v4Number(ip: string): number | undefined {
   return n;
 }
 
-/**
- * geoip-lite's lookups on geoip-lite's data files, without loading them: geoip-lite reads its
- * 146 MB of tables into Buffers of every process that requires it, which was a third of the
- * server's peak RSS (`npm run bench:ingest`). Here each lookup reads one 3–6 KB block and one
- * 88-byte location record with pread; the kernel's page cache keeps the hot pages, shared by
- * every Tally process on the host and reclaimable under memory pressure. The IP LRU in geo.ts
- * sits in front, so a visitor costs these reads once. Answers match geoip-lite's (geo-file.test.ts).
- */
-export class GeoFile {
+/** One opening of the data files: the city tables, or geoip-lite's country-only fallback. */
+class GeoTables {
   private readonly v4: RangeTable;
   private readonly v6: RangeTable;
   private readonly names: number | undefined;
   private readonly location = Buffer.alloc(LOCATION_SIZE);
 
-  constructor(dir = geoDataDir()) {
+  constructor(dir: string) {
     const city = (file: string, size: number, v6: boolean) => new RangeTable(join(dir, file), size, v6);
     try {
       this.names = openSync(join(dir, 'geoip-city-names.dat'), 'r');
@@ -204,5 +197,90 @@ export class GeoFile {
     this.v4.close();
     this.v6.close();
     if (this.names !== undefined) closeSync(this.names);
+  }
+}
+
+const DATA_FILES = ['geoip-city-names.dat', 'geoip-city.dat', 'geoip-city6.dat', 'geoip-country.dat', 'geoip-country6.dat'];
+
+export interface GeoFileOptions {
+  /** How often (at most) a lookup checks the data files for an update. */
+  checkEveryMs?: number;
+  /** How long the files must stay unchanged after an update before they are read again. */
+  settleMs?: number;
+  now?: () => number;
+}
+
+/**
+ * geoip-lite's lookups on geoip-lite's data files, without loading them: geoip-lite reads its
+ * 146 MB of tables into Buffers of every process that requires it, which was a third of the
+ * server's peak RSS (`npm run bench:ingest`). Here each lookup reads one 3–6 KB block and one
+ * 88-byte location record with pread; the kernel's page cache keeps the hot pages, shared by
+ * every Tally process on the host and reclaimable under memory pressure. The IP LRU in geo.ts
+ * sits in front, so a visitor costs these reads once. Answers match geoip-lite's (geo-file.test.ts).
+ *
+ * geoip-lite's `updatedb` rewrites the files in place. A process that kept them open would then
+ * read new blocks through an index of the old ones, so at most once a second a lookup compares
+ * the files' size, mtime and inode with those it opened. After a change it answers `undefined`
+ * (no geo; not to be cached) until the files have been still for `settleMs` — geoip-lite's own
+ * watcher waits a minute too — and then opens them again and bumps `version`.
+ */
+export class GeoFile {
+  private tables: GeoTables;
+  private stamp: string;
+  private checkedAt = 0;
+  private changedAt = 0;
+  private stale = false;
+  /** Incremented on every reload: callers drop answers they cached from the old data. */
+  version = 0;
+  private readonly checkEveryMs: number;
+  private readonly settleMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly dir = geoDataDir(),
+    options: GeoFileOptions = {},
+  ) {
+    this.checkEveryMs = options.checkEveryMs ?? 1000;
+    this.settleMs = options.settleMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.stamp = this.currentStamp();
+    this.tables = new GeoTables(dir);
+    this.checkedAt = this.now();
+  }
+
+  private currentStamp(): string {
+    return DATA_FILES.map((f) => {
+      try {
+        const st = statSync(join(this.dir, f));
+        return `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    }).join(' ');
+  }
+
+  /** The IP's country, region and city; null when unknown; undefined while the data is being updated. */
+  lookup(ip: string): GeoHit | null | undefined {
+    const now = this.now();
+    if (now - this.checkedAt >= this.checkEveryMs) {
+      this.checkedAt = now;
+      const stamp = this.currentStamp();
+      if (stamp !== this.stamp) {
+        this.stamp = stamp;
+        this.changedAt = now;
+        this.stale = true;
+      } else if (this.stale && now - this.changedAt >= this.settleMs) {
+        const fresh = new GeoTables(this.dir);
+        this.tables.close();
+        this.tables = fresh;
+        this.stale = false;
+        this.version++;
+      }
+    }
+    return this.stale ? undefined : this.tables.lookup(ip);
+  }
+
+  close(): void {
+    this.tables.close();
   }
 }

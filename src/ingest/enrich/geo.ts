@@ -28,13 +28,19 @@ const NONE: GeoInfo = { country: null, region: null, city: null };
  * `npm run bench:ingest`).
  */
 const cache = new LRUCache<string, GeoInfo>({ max: 20_000 });
+let cachedVersion = 0;
 
 export function lookupGeo(ip: string | null | undefined): GeoInfo {
   if (!ip) return NONE;
+  loadGeo();
+  if (geo!.version !== cachedVersion) {
+    cache.clear(); // the data files were updated and read again
+    cachedVersion = geo!.version;
+  }
   const cached = cache.get(ip);
   if (cached) return cached;
-  loadGeo();
   const hit = geo!.lookup(ip.startsWith('::ffff:') ? ip.slice(7) : ip);
+  if (hit === undefined) return NONE; // data files being updated: no geo for now, nothing cached
   const info = hit
     ? { country: hit.country || null, region: hit.region ? `${hit.country}-${hit.region}` : null, city: hit.city || null }
     : NONE;
