@@ -104,14 +104,56 @@ export function eventsOf(body: unknown): unknown[] | string {
   return 'body must be an event object, an array of events or {"site", "events"}';
 }
 
+/** A request's events ready for the writer, or the answer when there is nothing to write. */
+interface Prepared {
+  events: PreparedEvent[];
+  rejected: Rejection[];
+}
+
 /**
  * The /collect pipeline after the body is parsed: validate each event, resolve sites, check the
- * origin, drop bots, enrich, then hand everything to the group-commit writer and answer once it
- * is durable. Server-side ids and timestamps are assigned here, before any spooling, so a replay
- * writes the same keys.
+ * origin, drop bots, enrich (`prepareRequest`), then hand everything to the group-commit writer
+ * and answer once it is durable. Server-side ids and timestamps are assigned here, before any
+ * spooling, so a replay writes the same keys.
+ *
+ * While the writer holds a request's events, nothing of the request but counts stays reachable
+ * from here: `req.body` is consumed, the parsed and validated events die with `prepareRequest`,
+ * and the prepared ones are handed over. In-flight rows are what memory is bounded by
+ * (MAX_INFLIGHT_ROWS), and each used to keep ~3.3 KB alive (`loadtest/ingest/stall-memory.ts`).
  */
 export async function collect(ctx: CollectContext, req: CollectRequest): Promise<CollectResponse> {
+  const ready = await prepareRequest(ctx, req);
+  if ('status' in ready) return ready;
+  const { rejected } = ready;
+  const accepted = ready.events.length;
+  const rows = rowCount(ready.events);
+  const byType = new Map<string, number>();
+  for (const p of ready.events) byType.set(TYPE_OF_TABLE[p.table], (byType.get(TYPE_OF_TABLE[p.table]) ?? 0) + 1);
+  const count = (outcome: string) => {
+    for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
+  };
+  if (!ctx.inflight.tryReserve(rows)) {
+    count('overloaded');
+    return { status: 503, body: { error: 'overloaded: too many events waiting to be written' }, retryAfter: 1 };
+  }
+  try {
+    const events = ready.events;
+    ready.events = [];
+    await ctx.writer.submit(events);
+  } catch (error) {
+    count('unavailable');
+    if (error instanceof NotDurableError) return { status: 503, body: { error: error.message }, retryAfter: 5 };
+    throw error;
+  } finally {
+    ctx.inflight.release(rows);
+  }
+  count('accepted');
+  return { status: 202, body: { accepted, rejected } };
+}
+
+async function prepareRequest(ctx: CollectContext, req: CollectRequest): Promise<Prepared | CollectResponse> {
   const raw = eventsOf(req.body);
+  req.body = undefined; // consumed: the caller's reference must not keep the parsed body alive
   if (typeof raw === 'string') return { status: 400, body: { error: raw } };
   if (raw.length > MAX_EVENTS) return { status: 413, body: { error: `too many events: ${raw.length} (at most ${MAX_EVENTS} per request)` } };
   if (raw.length === 0) return { status: 400, body: { error: 'no events in the request' } };
@@ -194,29 +236,7 @@ export async function collect(ctx: CollectContext, req: CollectRequest): Promise
   rejected.sort((a, b) => a.index - b.index);
   if (bots) return { status: 202, body: { accepted: bots, rejected } };
   if (!prepared.length) return { status: 400, body: { error: 'no valid event in the request', rejected } };
-
-  const rows = rowCount(prepared);
-  // Counted now so that nothing here keeps the events alive while the writer holds them.
-  const byType = new Map<string, number>();
-  for (const p of prepared) byType.set(TYPE_OF_TABLE[p.table], (byType.get(TYPE_OF_TABLE[p.table]) ?? 0) + 1);
-  const count = (outcome: string) => {
-    for (const [type, n] of byType) ctx.metrics.events.inc({ type, outcome }, n);
-  };
-  if (!ctx.inflight.tryReserve(rows)) {
-    count('overloaded');
-    return { status: 503, body: { error: 'overloaded: too many events waiting to be written' }, retryAfter: 1 };
-  }
-  try {
-    await ctx.writer.submit(prepared);
-  } catch (error) {
-    count('unavailable');
-    if (error instanceof NotDurableError) return { status: 503, body: { error: error.message }, retryAfter: 5 };
-    throw error;
-  } finally {
-    ctx.inflight.release(rows);
-  }
-  count('accepted');
-  return { status: 202, body: { accepted: prepared.length, rejected } };
+  return { events: prepared, rejected };
 }
 
 const NO_SALT = Buffer.alloc(0);

@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { Config } from '../config.ts';
 import { readBodyText } from '../http/body.ts';
-import { collect, MAX_BODY_BYTES, type CollectContext, type CollectResponse } from './collect.ts';
+import { collect, MAX_BODY_BYTES, type CollectContext, type CollectRequest, type CollectResponse } from './collect.ts';
 
 /**
  * Fixed one-minute windows per client IP. A Map cleared every minute: O(1) per request and memory
@@ -77,6 +77,19 @@ export function ingestRoutes({ config, ctx, stopping }: IngestRouteOptions): Hon
     return c.json({ error }, status, headers);
   };
 
+  /** The request's body, parsed, and its sender; or the 413/400 answer. */
+  const readRequest = async (c: Context): Promise<CollectRequest | Response> => {
+    const text = await readBodyText(c, MAX_BODY_BYTES);
+    if (text === null) return refuse(c, 413, `body too large (at most ${MAX_BODY_BYTES} bytes)`);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      return refuse(c, 400, `malformed JSON: ${(error as Error).message}`);
+    }
+    return { body, ip: clientIp(c, config.TRUST_PROXY), ua: c.req.header('user-agent') ?? '', origin: c.req.header('origin') ?? null, now: Date.now() };
+  };
+
   app.options('/collect', (c) => {
     return c.body(null, 204, {
       ...CORS,
@@ -99,22 +112,10 @@ export function ingestRoutes({ config, ctx, stopping }: IngestRouteOptions): Hon
       await next();
     },
     async (c) => {
-      const text = await readBodyText(c, MAX_BODY_BYTES);
-      if (text === null) return refuse(c, 413, `body too large (at most ${MAX_BODY_BYTES} bytes)`);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (error) {
-        return refuse(c, 400, `malformed JSON: ${(error as Error).message}`);
-      }
-      const r = await collect(ctx, {
-        body,
-        ip: clientIp(c, config.TRUST_PROXY),
-        ua: c.req.header('user-agent') ?? '',
-        origin: c.req.header('origin') ?? null,
-        now: Date.now(),
-      });
-      return send(c, r);
+      const request = await readRequest(c);
+      if (request instanceof Response) return request;
+      // collect() consumes request.body: no local here keeps the body alive while it is written.
+      return send(c, await collect(ctx, request));
     },
   );
 
