@@ -96,4 +96,18 @@ describe('session states in the write transaction', () => {
     });
     expect(new Map(states.rows.map((r) => [r.v, { sessionId: r.sid, lastSeen: Number(r.seen) }]))).toEqual(want.states);
   });
+
+  it('lets two transactions that insert the same new visitor both commit (the later one retries)', async () => {
+    const partitions = new PartitionCache();
+    const t0 = Date.now() - 3_600_000;
+    for (let round = 0; round < 20; round++) {
+      const v = `race-${round}`;
+      const a = Array.from({ length: 30 }, (_, i) => pageview(v, t0 + i * 1000));
+      const b = Array.from({ length: 30 }, (_, i) => pageview(v, t0 + 500 + i * 1000));
+      const results = await Promise.all([writeTransaction(db.pool, partitions, a), writeTransaction(db.pool, partitions, b)]);
+      expect(results.map((r) => r.inserted)).toEqual([30, 30]);
+      const sessions = await db.pool.query({ text: 'SELECT DISTINCT session_id FROM pageviews WHERE site_id = $1::bigint AND visitor_id = $2::text', values: [siteId, v] });
+      expect(sessions.rows).toHaveLength(1);
+    }
+  });
 });
