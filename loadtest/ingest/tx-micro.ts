@@ -4,48 +4,15 @@
  * `node bin/run-ts.mjs loadtest/ingest/tx-micro.ts`. Each statement runs on its own, so the
  * times are PostgreSQL's (plus one local round trip), on an otherwise idle machine.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbedded } from '../../src/db/embedded.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import { createPool } from '../../src/db/pool.ts';
-import { prepareEvent } from '../../src/ingest/prepare.ts';
-import { validateEvent } from '../../src/ingest/schema.ts';
 import { mergeStatesQuery } from '../../src/ingest/sessions.ts';
-import { PartitionCache, writeTransaction } from '../../src/ingest/write.ts';
-import type { PreparedEvent } from '../../src/ingest/tables.ts';
-import { createSite } from '../../src/sites/sites.ts';
-import { event, prng, userAgents, visitors } from './traffic.ts';
+import { writeTransaction } from '../../src/ingest/write.ts';
+import { withWriteFixture } from './write-fixture.ts';
 
 const BATCH = Number(process.env.TX_BATCH ?? 166);
 const ROUNDS = Number(process.env.TX_ROUNDS ?? 200);
 
-const dir = mkdtempSync(join(tmpdir(), 'tally-tx-micro-'));
-chmodSync(dir, 0o755);
-const server = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '20' } });
-try {
-  const pool = createPool(server.url, { max: 2 });
-  const c = await pool.connect();
-  await migrate(c);
-  c.release();
-  const site = await createSite(pool, { name: 'micro', domain: 'shop.example' });
-  const rand = prng(1);
-  const vs = visitors(5000, userAgents(1200, rand), rand);
-  const salt = Buffer.alloc(32);
-  const prepare = (): PreparedEvent[] =>
-    Array.from({ length: BATCH }, () => {
-      const v = vs[Math.floor(rand() * vs.length)]!;
-      const r = validateEvent(event(v, rand, site.publicKey));
-      if (!r.ok) throw new Error(r.error);
-      const p = prepareEvent(r.event, { siteId: site.id, visitorIdMode: 'auto', ip: v.ip, ua: v.ua, receivedAt: Date.now(), salt });
-      if (p.bot) throw new Error('bot');
-      return p.prepared;
-    });
-  const partitions = new PartitionCache();
-  // Warm: every visitor has a state row, as after the first seconds of a benchmark.
-  for (let i = 0; i < 60; i++) await writeTransaction(pool, partitions, prepare());
-
+await withWriteFixture('tx-micro', async ({ pool, site, partitions, prepare: prepareN }) => {
+  const prepare = () => prepareN(BATCH);
   const totals = new Map<string, number>();
   const time = async (name: string, run: () => Promise<unknown>) => {
     const t = performance.now();
@@ -76,8 +43,4 @@ try {
   }
   client.release();
   for (const [name, ms] of totals) console.log(`${name.padEnd(40)} ${((ms * 1000) / ROUNDS / BATCH).toFixed(1).padStart(6)} µs/event  ${(ms / ROUNDS).toFixed(2)} ms/batch`);
-  await pool.end();
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+});
