@@ -9,22 +9,16 @@
  * keys of each kind, twice, and prints time and WAL bytes per key and their ratios.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { uuidv7 } from '../src/ingest/event-id.ts';
 import pg from 'pg';
+import { withTempPostgres } from './ingest/temp-postgres.ts';
 
 const KEYS = Number(process.env.BENCH_DEDUP_KEYS ?? 3_000_000);
 const BATCHES = 300;
 const BATCH = 166;
 
-const dir = mkdtempSync(join(tmpdir(), 'tally-bench-dedup-'));
-chmodSync(dir, 0o755);
-const server = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '20' } });
-try {
+await withTempPostgres('bench-dedup', { max_connections: '20' }, async (server) => {
   const c = new pg.Client({ connectionString: server.url });
   await c.connect();
   await migrate(c);
@@ -51,7 +45,4 @@ try {
   }
   console.log(`index of ${KEYS.toLocaleString('en-US')} random keys: version-7 ids take ${(result.v4.us / result.v7.us).toFixed(1)}× less time and ${(result.v4.wal / result.v7.wal).toFixed(1)}× less WAL per key than version-4 ids`);
   await c.end();
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+});

@@ -7,23 +7,20 @@
  * lock is released and the backlog written (every 202 must then be stored).
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { freePort, startEmbedded } from '../../src/db/embedded.ts';
+import { freePort } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool } from '../../src/db/pool.ts';
 import { createSite } from '../../src/sites/sites.ts';
+import { withTempPostgres } from './temp-postgres.ts';
 import { batches, prng, userAgents, visitors } from './traffic.ts';
 
 const status = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
-const dir = mkdtempSync(join(tmpdir(), 'tally-stall-'));
-chmodSync(dir, 0o755);
-const server = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '100' } });
-try {
+await withTempPostgres('stall', { max_connections: '100' }, async (server, dir) => {
   const db = createPool(server.url, { max: 2 });
   const c = await db.connect();
   await migrate(c);
@@ -64,7 +61,4 @@ try {
   tally.kill('SIGTERM');
   await new Promise((r) => tally.once('exit', r));
   await db.end();
-} finally {
-  await server.stop();
-  rmSync(dir, { recursive: true, force: true });
-}
+});

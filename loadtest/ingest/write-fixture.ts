@@ -1,7 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbedded } from '../../src/db/embedded.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool, type Pool } from '../../src/db/pool.ts';
 import { prepareEvent } from '../../src/ingest/prepare.ts';
@@ -9,6 +6,7 @@ import { validateEvent } from '../../src/ingest/schema.ts';
 import type { PreparedEvent } from '../../src/ingest/tables.ts';
 import { PartitionCache, writeTransaction } from '../../src/ingest/write.ts';
 import { createSite } from '../../src/sites/sites.ts';
+import { withTempPostgres } from './temp-postgres.ts';
 import { event, prng, userAgents, visitors } from './traffic.ts';
 
 export interface WriteFixture {
@@ -27,33 +25,30 @@ export interface WriteFixture {
  * transactions of 166 beacons, as after the first seconds of a benchmark).
  */
 export async function withWriteFixture(name: string, run: (f: WriteFixture) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), `tally-${name}-`));
-  chmodSync(dir, 0o755);
-  const server = await startEmbedded({ dataDir: join(dir, 'db'), settings: { max_connections: '20' } });
-  const pool = createPool(server.url, { max: 2 });
-  try {
-    const c = await pool.connect();
-    await migrate(c);
-    c.release();
-    const site = await createSite(pool, { name, domain: 'shop.example' });
-    const rand = prng(1);
-    const vs = visitors(5000, userAgents(1200, rand), rand);
-    const salt = Buffer.alloc(32);
-    const prepare = (n: number): PreparedEvent[] =>
-      Array.from({ length: n }, () => {
-        const v = vs[Math.floor(rand() * vs.length)]!;
-        const r = validateEvent(event(v, rand, site.publicKey));
-        if (!r.ok) throw new Error(r.error);
-        const p = prepareEvent(r.event, { siteId: site.id, visitorIdMode: 'auto', ip: v.ip, ua: v.ua, receivedAt: Date.now(), salt });
-        if (p.bot) throw new Error('bot');
-        return p.prepared;
-      });
-    const partitions = new PartitionCache();
-    for (let i = 0; i < 60; i++) await writeTransaction(pool, partitions, prepare(166));
-    await run({ pool, pgDir: join(dir, 'db', 'pg'), site, partitions, prepare });
-  } finally {
-    await pool.end();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await withTempPostgres(name, { max_connections: '20' }, async (server, dir) => {
+    const pool = createPool(server.url, { max: 2 });
+    try {
+      const c = await pool.connect();
+      await migrate(c);
+      c.release();
+      const site = await createSite(pool, { name, domain: 'shop.example' });
+      const rand = prng(1);
+      const vs = visitors(5000, userAgents(1200, rand), rand);
+      const salt = Buffer.alloc(32);
+      const prepare = (n: number): PreparedEvent[] =>
+        Array.from({ length: n }, () => {
+          const v = vs[Math.floor(rand() * vs.length)]!;
+          const r = validateEvent(event(v, rand, site.publicKey));
+          if (!r.ok) throw new Error(r.error);
+          const p = prepareEvent(r.event, { siteId: site.id, visitorIdMode: 'auto', ip: v.ip, ua: v.ua, receivedAt: Date.now(), salt });
+          if (p.bot) throw new Error('bot');
+          return p.prepared;
+        });
+      const partitions = new PartitionCache();
+      for (let i = 0; i < 60; i++) await writeTransaction(pool, partitions, prepare(166));
+      await run({ pool, pgDir: join(dir, 'db', 'pg'), site, partitions, prepare });
+    } finally {
+      await pool.end();
+    }
+  });
 }
