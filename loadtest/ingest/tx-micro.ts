@@ -5,7 +5,7 @@
  * times are PostgreSQL's (plus one local round trip), on an otherwise idle machine.
  */
 import { mergeStatesQuery } from '../../src/ingest/sessions.ts';
-import { writeTransaction } from '../../src/ingest/write.ts';
+import { keysQuery, writeTransaction } from '../../src/ingest/write.ts';
 import { withWriteFixture } from './write-fixture.ts';
 
 const BATCH = Number(process.env.TX_BATCH ?? 166);
@@ -23,12 +23,7 @@ await withWriteFixture('tx-micro', async ({ pool, site, partitions, prepare: pre
   for (let i = 0; i < ROUNDS; i++) {
     const events = prepare();
     await client.query('BEGIN');
-    await time('dedup keys', () =>
-      client.query({
-        text: 'INSERT INTO ingest_dedup (site_id, event_id, received_at) SELECT s, e, now() FROM unnest($1::bigint[], $2::uuid[]) u(s, e) ON CONFLICT DO NOTHING',
-        values: [events.map((e) => e.siteId), events.map((e) => e.eventId)],
-      }),
-    );
+    await time('dedup keys', () => client.query(keysQuery(events)));
     await client.query('SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off');
     const merge = mergeStatesQuery(events)!;
     await time('session states (MERGE)', () => client.query(merge));

@@ -79,7 +79,7 @@ function firstOfEachKey(events: readonly PreparedEvent[]): PreparedEvent[] {
 }
 
 /** Step 1: the idempotency keys; only events whose key was new go further, so neither retries nor spool replays store twice. */
-function keysQuery(unique: readonly PreparedEvent[]): { text: string; values: unknown[] } {
+export function keysQuery(unique: readonly PreparedEvent[]): { text: string; values: unknown[] } {
   return {
     text: `INSERT INTO ingest_dedup (site_id, event_id, received_at)
            SELECT s, e, r FROM unnest($1::bigint[], $2::uuid[], $3::timestamptz[]) AS u(s, e, r)
