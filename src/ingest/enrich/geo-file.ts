@@ -37,15 +37,15 @@ function cString(buf: Buffer, start: number, end: number): string {
  * read from its file on demand instead of held in memory. Records are sorted, non-overlapping
  * ranges: [start, end, location id | country code, …]; for IPv6 only the first 64 bits of an
  * address are compared, as geoip-lite does. The first start address of every BLOCK records stays
- * in memory (~280 KB for both tables), so a lookup is a binary search there, one read of one block
+ * in memory (~180 KB for both tables), so a lookup is a binary search there, one read of one block
  * and a binary search in it.
  */
 class RangeTable {
   private readonly fd: number;
   private readonly records: number;
-  /** Start address of the first record of each block: hi and lo 32 bits (lo is 0 for IPv4). */
+  /** Start address of the first record of each block: its high 32 bits, and for IPv6 the next 32. */
   private readonly hi: Uint32Array;
-  private readonly lo: Uint32Array;
+  private readonly lo: Uint32Array | undefined;
   /** The block the last `find` read. */
   readonly block: Buffer;
 
@@ -60,7 +60,7 @@ class RangeTable {
     this.records = size / recordSize;
     const blocks = Math.ceil(this.records / BLOCK);
     this.hi = new Uint32Array(blocks);
-    this.lo = new Uint32Array(blocks);
+    this.lo = v6 ? new Uint32Array(blocks) : undefined;
     this.block = Buffer.alloc(BLOCK * recordSize);
     // Index built in 1 MB reads: the table itself never becomes resident in this process.
     const chunkRecords = BLOCK * Math.floor((1 << 20) / (BLOCK * recordSize));
@@ -71,7 +71,7 @@ class RangeTable {
       for (let r = 0; r < n; r += BLOCK) {
         const b = (first + r) / BLOCK;
         this.hi[b] = chunk.readUInt32BE(r * recordSize);
-        this.lo[b] = v6 ? chunk.readUInt32BE(r * recordSize + 4) : 0;
+        if (this.lo) this.lo[b] = chunk.readUInt32BE(r * recordSize + 4);
       }
     }
   }
@@ -88,10 +88,10 @@ class RangeTable {
   find(ahi: number, alo: number): number {
     let lo = 0;
     let hi = this.hi.length - 1;
-    if (!RangeTable.before(this.hi[0]!, this.lo[0]!, ahi, alo)) return -1;
+    if (!RangeTable.before(this.hi[0]!, this.lo?.[0] ?? 0, ahi, alo)) return -1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (RangeTable.before(this.hi[mid]!, this.lo[mid]!, ahi, alo)) lo = mid;
+      if (RangeTable.before(this.hi[mid]!, this.lo?.[mid] ?? 0, ahi, alo)) lo = mid;
       else hi = mid - 1;
     }
     const first = lo * BLOCK;

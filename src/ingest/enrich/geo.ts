@@ -11,7 +11,7 @@ export interface GeoInfo {
 let geo: GeoFile | undefined;
 
 /**
- * geoip-lite's tables, read on demand from its data files (geo-file.ts: the process keeps a 280 KB
+ * geoip-lite's tables, read on demand from its data files (geo-file.ts: the process keeps a 180 KB
  * index instead of geoip-lite's 146 MB of Buffers). Opened once per process, lazily, so CLI
  * commands that never look up an IP do not pay for it; `loadGeo()` lets the server open them at
  * start-up, so a missing data file stops it there rather than on the first beacon.
