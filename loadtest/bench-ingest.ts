@@ -9,6 +9,11 @@
  * BENCH_SECONDS (default 10) sets each phase's length. BENCH_PHASES (e.g. `batch` or
  * `noop,single`; default all of noop, insert, single, batch, fixed) runs a subset, for profiling:
  * the ratios then compare against whatever baselines ran.
+ * BENCH_WARMUP_SECONDS (default 6) of unmeasured traffic, half single beacons and half batches,
+ * go to every served process (no-op, INSERT baseline, Tally) before its measured phases: the
+ * figures are a running server's, not one still compiling its hot paths and filling its caches
+ * (without it, Tally's first phase measured 5,041 req/s against 6,115 for the same phase run
+ * right after it; docs/benchmarks.md).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +31,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Beacons come from many browsers at once; a closed-loop load generator needs enough connections
 // that throughput is not capped at connections / latency (group commit trades latency for size).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
 const FIXED_RATE = 5000;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'noop,insert,single,batch,fixed').split(','));
 const skipped = (name: string): Phase => ({ name, reqPerSec: NaN, eventsPerSec: NaN, p50: NaN, p99: NaN, ok: 0, errors: 0 });
@@ -81,21 +87,35 @@ interface Phase {
 
 let meter: CpuMeter | undefined;
 
-async function drive(name: string, target: { base: string; child: ChildProcess }, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
-  const base = target.base;
-  meter?.start(target.child.pid!);
+type Target = { base: string; child: ChildProcess };
+
+/** Loads a target for `seconds` with random picks from `requests`; latency from the intended send time at a fixed rate. */
+function load(target: Target, requests: BenchRequest[], seconds: number, opts: { overallRate?: number; connections?: number }): Promise<autocannon.Result> {
   // autocannon walks one request list from the start on every connection, which would make all
   // connections send the same visitor's beacon at the same moment (unrealistic row-lock
   // contention on that visitor's session state); each request is drawn at random instead.
   const pick = prng(requests.length);
-  const result = await autocannon({
-    url: base,
+  return autocannon({
+    url: target.base,
     connections: opts.connections ?? CONNECTIONS,
-    duration: SECONDS,
+    duration: seconds,
     requests: [{ method: 'POST', path: '/collect', setupRequest: (req) => ({ ...req, ...requests[Math.floor(pick() * requests.length)]! }) }],
     overallRate: opts.overallRate,
-    // fixed-rate phases: latency from the intended send time (no coordinated omission)
   });
+}
+
+/** Unmeasured traffic before a target's measured phases (WARMUP_SECONDS, half singles, half batches). */
+async function warmUp(target: Target, reqs: { single: BenchRequest[]; batch: BenchRequest[] }): Promise<number> {
+  if (WARMUP_SECONDS <= 0) return 0;
+  const single = await load(target, reqs.single, WARMUP_SECONDS / 2, {});
+  const batch = await load(target, reqs.batch, WARMUP_SECONDS / 2, {});
+  process.stderr.write(`  warm-up (${WARMUP_SECONDS} s, not measured): ${single['2xx'] + batch['2xx']} requests, non-2xx/errors ${single.non2xx + single.errors + batch.non2xx + batch.errors}\n`);
+  return single['2xx'] + batch['2xx'] * 20; // events acknowledged
+}
+
+async function drive(name: string, target: Target, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
+  meter?.start(target.child.pid!);
+  const result = await load(target, requests, SECONDS, opts);
   const ok = result['2xx'];
   const phase: Phase = {
     name,
@@ -151,6 +171,7 @@ async function main(): Promise<void> {
       process.stderr.write('(a) no-op Hono endpoint\n');
       const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
       children.push(noop);
+      await warmUp(noop, copyReqs);
       noopSingle = await drive(noopSingle.name, noop, copyReqs.single, 1);
       noopBatch = await drive(noopBatch.name, noop, copyReqs.batch, 20);
       await noop.stop();
@@ -162,6 +183,7 @@ async function main(): Promise<void> {
       process.stderr.write('(b) Tally, one INSERT per event\n');
       const ins = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
       children.push(ins);
+      await warmUp(ins, insertReqs);
       insSingle = await drive(insSingle.name, ins, insertReqs.single, 1);
       insBatch = await drive(insBatch.name, ins, insertReqs.batch, 20);
       await ins.stop();
@@ -170,6 +192,7 @@ async function main(): Promise<void> {
     process.stderr.write('Tally (COPY, group commit)\n');
     const tally = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], tallyEnv);
     children.push(tally);
+    const warmedEvents = await warmUp(tally, copyReqs);
     const phase = (key: string, name: string, run: () => Promise<Phase>) => (PHASES.has(key) ? run() : Promise.resolve(skipped(name)));
     const single = await phase('single', 'tally single', () => drive('tally single', tally, copyReqs.single, 1));
     const batch = await phase('batch', 'tally 20-batch', () => drive('tally 20-batch', tally, copyReqs.batch, 20));
@@ -192,7 +215,7 @@ async function main(): Promise<void> {
                   + (SELECT count(*) FROM errors WHERE site_id = $1::bigint) + (SELECT count(DISTINCT event_id) FROM heatmap_points WHERE site_id = $1::bigint) AS n`,
       values: [copySite.id],
     });
-    const acknowledged = single.ok + batch.ok * 20 + fixed.ok;
+    const acknowledged = warmedEvents + single.ok + batch.ok * 20 + fixed.ok;
     await pool.end();
 
     const rows = [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed];
