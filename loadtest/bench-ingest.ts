@@ -6,7 +6,8 @@
  * Starts its own embedded PostgreSQL (fsync on: real durability) in a temp folder and Tally as a
  * child process (so its peak RSS can be read from /proc), drives it with autocannon, checks the
  * rows in PostgreSQL against the 202s, prints a table and the ratios against the targets.
- * BENCH_SECONDS (default 10) sets each phase's length. BENCH_PHASES (e.g. `batch` or
+ * BENCH_SECONDS (default 10) sets each phase's length; a phase and its baselines run in
+ * alternating slices (BENCH_ROUNDS, default 2, see PhaseTotal). BENCH_PHASES (e.g. `batch` or
  * `noop,single`; default all of noop, insert, single, batch, fixed) runs a subset, for profiling:
  * the ratios then compare against whatever baselines ran.
  * BENCH_WARMUP_SECONDS (default 6) of unmeasured traffic, half single beacons and half batches,
@@ -32,6 +33,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // that throughput is not capped at connections / latency (group commit trades latency for size).
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 200);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const FIXED_RATE = 5000;
 const PHASES = new Set((process.env.BENCH_PHASES ?? 'noop,insert,single,batch,fixed').split(','));
 const skipped = (name: string): Phase => ({ name, reqPerSec: NaN, eventsPerSec: NaN, p50: NaN, p99: NaN, ok: 0, errors: 0 });
@@ -113,24 +115,69 @@ async function warmUp(target: Target, reqs: { single: BenchRequest[]; batch: Ben
   return single['2xx'] + batch['2xx'] * 20; // events acknowledged
 }
 
-async function drive(name: string, target: Target, requests: BenchRequest[], eventsPerRequest: number, opts: { overallRate?: number; connections?: number } = {}): Promise<Phase> {
+/**
+ * One measured phase, summed over its slices. A phase and its baseline run in alternating slices
+ * (BENCH_ROUNDS, default 2, each SECONDS / ROUNDS long), so a machine whose speed drifts within a
+ * run (the no-op ceiling moved between 12k and 20k req/s within an hour here) weighs on both
+ * sides of a ratio alike. p50 is the slices' request-weighted mean, p99 their maximum.
+ */
+class PhaseTotal {
+  private seconds = 0;
+  private ok = 0;
+  private errors = 0;
+  private p50Sum = 0;
+  private p99 = NaN;
+  private cpu = { tallyUs: 0, mainUs: 0, pgUs: 0, events: 0 };
+
+  constructor(
+    readonly name: string,
+    readonly eventsPerRequest: number,
+  ) {}
+
+  add(result: autocannon.Result, seconds: number, cpu: { tallyUs: number; mainUs: number; pgUs: number } | undefined): void {
+    const ok = result['2xx'];
+    this.seconds += seconds;
+    this.ok += ok;
+    this.errors += result.non2xx + result.errors + result.timeouts;
+    this.p50Sum += result.latency.p50 * ok;
+    this.p99 = Number.isNaN(this.p99) ? result.latency.p99 : Math.max(this.p99, result.latency.p99);
+    if (cpu && ok) {
+      const events = ok * this.eventsPerRequest;
+      this.cpu.tallyUs += cpu.tallyUs * events;
+      this.cpu.mainUs += cpu.mainUs * events;
+      this.cpu.pgUs += cpu.pgUs * events;
+      this.cpu.events += events;
+    }
+  }
+
+  phase(): Phase {
+    if (!this.seconds) return skipped(this.name);
+    const per = (sum: number) => (this.cpu.events ? sum / this.cpu.events : undefined);
+    return {
+      name: this.name,
+      reqPerSec: this.ok / this.seconds,
+      eventsPerSec: (this.ok * this.eventsPerRequest) / this.seconds,
+      p50: this.ok ? Math.round(this.p50Sum / this.ok) : NaN,
+      p99: this.p99,
+      ok: this.ok,
+      errors: this.errors,
+      tallyUs: per(this.cpu.tallyUs),
+      mainUs: per(this.cpu.mainUs),
+      pgUs: per(this.cpu.pgUs),
+    };
+  }
+}
+
+/** Runs one slice of a phase against a target and adds it to the phase's total. */
+async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[], seconds: number, opts: { overallRate?: number; connections?: number } = {}): Promise<void> {
   meter?.start(target.child.pid!);
-  const result = await load(target, requests, SECONDS, opts);
+  const result = await load(target, requests, seconds, opts);
+  const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
+  total.add(result, seconds, cpu);
   const ok = result['2xx'];
-  const phase: Phase = {
-    name,
-    reqPerSec: ok / SECONDS,
-    eventsPerSec: (ok * eventsPerRequest) / SECONDS,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok,
-    errors: result.non2xx + result.errors + result.timeouts,
-    ...meter?.stop(target.child.pid!, ok * eventsPerRequest),
-  };
-  const cpu = phase.tallyUs === undefined ? '' : `, CPU/event: server ${phase.tallyUs.toFixed(0)} µs (main thread ${phase.mainUs!.toFixed(0)}), PostgreSQL ${phase.pgUs!.toFixed(0)} µs`;
+  const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${Math.abs(cpu.pgUs).toFixed(0)} µs`;
   const hwm = target.child.exitCode === null ? `, peak RSS so far ${vmHwmMb(target.child.pid!)} MB` : '';
-  process.stderr.write(`  ${name}: ${Math.round(phase.reqPerSec)} req/s, ${Math.round(phase.eventsPerSec)} events/s, p50 ${phase.p50} ms, p99 ${phase.p99} ms, non-2xx/errors ${phase.errors}${cpu}${hwm}\n`);
-  return phase;
+  process.stderr.write(`  ${total.name} (${seconds} s): ${Math.round(ok / seconds)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${result.non2xx + result.errors + result.timeouts}${cpuText}${hwm}\n`);
 }
 
 function vmHwmMb(pid: number): number {
@@ -140,7 +187,7 @@ function vmHwmMb(pid: number): number {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const r = (x: number) => Math.round(x).toLocaleString('en-US');
+  const r = (x: number) => (Math.round(x) + 0).toLocaleString('en-US'); // + 0: no "-0" for a noise-sized negative
   const dir = mkdtempSync(join(tmpdir(), 'tally-bench-ingest-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as `postgres` when we are root and must reach db/
   process.stderr.write(`bench:ingest — PostgreSQL in ${dir} (fsync on), ${SECONDS} s per phase, ${CONNECTIONS} connections\n`);
@@ -165,39 +212,46 @@ async function main(): Promise<void> {
 
     const tallyEnv = { DATABASE_URL: pg.url, TRUST_PROXY: 'true', RATE_LIMIT_PER_MINUTE: '0', JOBS_ENABLED: 'false', LOG_LEVEL: 'warn', TALLY_DATA_DIR: join(dir, 'data') };
 
-    let noopSingle = skipped('no-op single');
-    let noopBatch = skipped('no-op 20-batch');
-    if (PHASES.has('noop')) {
-      process.stderr.write('(a) no-op Hono endpoint\n');
-      const noop = await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {});
-      children.push(noop);
-      await warmUp(noop, copyReqs);
-      noopSingle = await drive(noopSingle.name, noop, copyReqs.single, 1);
-      noopBatch = await drive(noopBatch.name, noop, copyReqs.batch, 20);
-      await noop.stop();
-    }
-
-    let insSingle = skipped('insert single');
-    let insBatch = skipped('insert 20-batch');
-    if (PHASES.has('insert')) {
-      process.stderr.write('(b) Tally, one INSERT per event\n');
-      const ins = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert' });
-      children.push(ins);
-      await warmUp(ins, insertReqs);
-      insSingle = await drive(insSingle.name, ins, insertReqs.single, 1);
-      insBatch = await drive(insBatch.name, ins, insertReqs.batch, 20);
-      await ins.stop();
-    }
-
-    process.stderr.write('Tally (COPY, group commit)\n');
+    // Every served process starts and warms up first; the measured phases then alternate between
+    // them slice by slice (PhaseTotal).
+    const noop = PHASES.has('noop') ? await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {}) : undefined;
+    const ins = PHASES.has('insert') ? await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert', TALLY_DATA_DIR: join(dir, 'data-insert') }) : undefined;
     const tally = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], tallyEnv);
-    children.push(tally);
+    children.push(...[noop, ins, tally].filter((c) => c !== undefined));
+    if (noop) {
+      process.stderr.write('(a) no-op Hono endpoint\n');
+      await warmUp(noop, copyReqs);
+    }
+    if (ins) {
+      process.stderr.write('(b) Tally, one INSERT per event\n');
+      await warmUp(ins, insertReqs);
+    }
+    process.stderr.write('Tally (COPY, group commit)\n');
     const warmedEvents = await warmUp(tally, copyReqs);
-    const phase = (key: string, name: string, run: () => Promise<Phase>) => (PHASES.has(key) ? run() : Promise.resolve(skipped(name)));
-    const single = await phase('single', 'tally single', () => drive('tally single', tally, copyReqs.single, 1));
-    const batch = await phase('batch', 'tally 20-batch', () => drive('tally 20-batch', tally, copyReqs.batch, 20));
-    const fixedName = `tally single @ ${FIXED_RATE}/s`;
-    const fixed = await phase('fixed', fixedName, () => drive(fixedName, tally, copyReqs.single, 1, { overallRate: FIXED_RATE, connections: 600 }));
+
+    const totals = {
+      noopSingle: new PhaseTotal('no-op single', 1),
+      noopBatch: new PhaseTotal('no-op 20-batch', 20),
+      insSingle: new PhaseTotal('insert single', 1),
+      insBatch: new PhaseTotal('insert 20-batch', 20),
+      single: new PhaseTotal('tally single', 1),
+      batch: new PhaseTotal('tally 20-batch', 20),
+      fixed: new PhaseTotal(`tally single @ ${FIXED_RATE}/s`, 1),
+    };
+    const slice = SECONDS / ROUNDS;
+    for (let round = 1; round <= ROUNDS; round++) {
+      process.stderr.write(`round ${round} of ${ROUNDS}\n`);
+      if (noop) await drive(totals.noopSingle, noop, copyReqs.single, slice);
+      if (ins) await drive(totals.insSingle, ins, insertReqs.single, slice);
+      if (PHASES.has('single')) await drive(totals.single, tally, copyReqs.single, slice);
+      if (noop) await drive(totals.noopBatch, noop, copyReqs.batch, slice);
+      if (ins) await drive(totals.insBatch, ins, insertReqs.batch, slice);
+      if (PHASES.has('batch')) await drive(totals.batch, tally, copyReqs.batch, slice);
+    }
+    await noop?.stop();
+    await ins?.stop();
+    if (PHASES.has('fixed')) await drive(totals.fixed, tally, copyReqs.single, SECONDS, { overallRate: FIXED_RATE, connections: 600 });
+    const [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed] = Object.values(totals).map((t) => t.phase()) as [Phase, Phase, Phase, Phase, Phase, Phase, Phase];
     const rssMb = vmHwmMb(tally.child.pid!);
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
