@@ -173,6 +173,9 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
   meter?.start(target.child.pid!);
   const result = await load(target, requests, seconds, opts);
   const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
+  // autocannon resolves at the deadline; requests still in flight go on being served (up to 2.6 s
+  // for the INSERT baseline's batches) and would load the next slice's target: let them finish.
+  await new Promise((r) => setTimeout(r, Math.min(10_000, result.latency.max + 250)));
   total.add(result, seconds, cpu);
   const ok = result['2xx'];
   const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${Math.abs(cpu.pgUs).toFixed(0)} µs`;
