@@ -106,11 +106,21 @@ function load(target: Target, requests: BenchRequest[], seconds: number, opts: {
   });
 }
 
+/**
+ * autocannon resolves at the deadline; requests still in flight go on being served (up to 2.6 s
+ * for the INSERT baseline's batches) and would load whatever is measured next: let them finish.
+ */
+function settle(result: autocannon.Result): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(10_000, result.latency.max + 250)));
+}
+
 /** Unmeasured traffic before a target's measured phases (WARMUP_SECONDS, half singles, half batches). */
 async function warmUp(target: Target, reqs: { single: BenchRequest[]; batch: BenchRequest[] }): Promise<number> {
   if (WARMUP_SECONDS <= 0) return 0;
   const single = await load(target, reqs.single, WARMUP_SECONDS / 2, {});
+  await settle(single);
   const batch = await load(target, reqs.batch, WARMUP_SECONDS / 2, {});
+  await settle(batch);
   process.stderr.write(`  warm-up (${WARMUP_SECONDS} s, not measured): ${single['2xx'] + batch['2xx']} requests, non-2xx/errors ${single.non2xx + single.errors + batch.non2xx + batch.errors}\n`);
   return single['2xx'] + batch['2xx'] * 20; // events acknowledged
 }
@@ -173,9 +183,7 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
   meter?.start(target.child.pid!);
   const result = await load(target, requests, seconds, opts);
   const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
-  // autocannon resolves at the deadline; requests still in flight go on being served (up to 2.6 s
-  // for the INSERT baseline's batches) and would load the next slice's target: let them finish.
-  await new Promise((r) => setTimeout(r, Math.min(10_000, result.latency.max + 250)));
+  await settle(result);
   total.add(result, seconds, cpu);
   const ok = result['2xx'];
   const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${Math.abs(cpu.pgUs).toFixed(0)} µs`;
