@@ -186,7 +186,7 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
   await settle(result);
   total.add(result, seconds, cpu);
   const ok = result['2xx'];
-  const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${Math.abs(cpu.pgUs).toFixed(0)} µs`;
+  const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${cpu.pgUs.toFixed(0)} µs`;
   const hwm = target.child.exitCode === null ? `, peak RSS so far ${vmHwmMb(target.child.pid!)} MB` : '';
   process.stderr.write(`  ${total.name} (${seconds} s): ${Math.round(ok / seconds)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${result.non2xx + result.errors + result.timeouts}${cpuText}${hwm}\n`);
 }
@@ -198,7 +198,7 @@ function vmHwmMb(pid: number): number {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const r = (x: number) => (Math.round(x) + 0).toLocaleString('en-US'); // + 0: no "-0" for a noise-sized negative
+  const r = (x: number) => Math.round(x).toLocaleString('en-US');
   const dir = mkdtempSync(join(tmpdir(), 'tally-bench-ingest-'));
   chmodSync(dir, 0o755); // PostgreSQL runs as `postgres` when we are root and must reach db/
   process.stderr.write(`bench:ingest — PostgreSQL in ${dir} (fsync on), ${SECONDS} s per phase, ${CONNECTIONS} connections\n`);

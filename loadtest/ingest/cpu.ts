@@ -51,6 +51,8 @@ export class CpuMeter {
   /** tallyUs: the whole process; mainUs: its main (HTTP) thread alone, the one that serves requests. */
   stop(tallyPid: number, events: number): { tallyUs: number; mainUs: number; pgUs: number } {
     const per = (ms: number) => (events ? (ms * 1000) / events : NaN);
-    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), mainUs: per(cpuMsOf(tallyPid, tallyPid) - this.main), pgUs: per(postgresCpuMs(this.dataDir) - this.pg) };
+    // A backend that exited during the phase takes its CPU out of the sum: never below zero.
+    const pg = Math.max(0, postgresCpuMs(this.dataDir) - this.pg);
+    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), mainUs: per(cpuMsOf(tallyPid, tallyPid) - this.main), pgUs: per(pg) };
   }
 }
