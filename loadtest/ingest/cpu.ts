@@ -1,11 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** utime + stime of one process (or, with `tid`, one of its threads), in ms (clock ticks are 100 Hz on Linux). */
-function cpuMsOf(pid: number, tid?: number): number {
+/**
+ * utime + stime of one process (or, with `tid`, one of its threads), in ms (clock ticks are 100 Hz
+ * on Linux); with `reaped`, plus cutime + cstime: the CPU of its children that exited and were
+ * waited for.
+ */
+function cpuMsOf(pid: number, tid?: number, reaped = false): number {
   try {
     const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) * 10;
   } catch {
     return 0; // exited meanwhile
   }
@@ -20,10 +25,13 @@ function parentOf(pid: number): number {
   }
 }
 
-/** CPU ms of the postmaster and its children (backends, WAL writer, checkpointer…). */
+/**
+ * CPU ms of the postmaster and its children (backends, WAL writer, checkpointer…), those that
+ * exited included (the postmaster reaps them).
+ */
 export function postgresCpuMs(dataDir: string): number {
   const postmaster = Number(readFileSync(`${dataDir}/postmaster.pid`, 'utf8').split('\n')[0]);
-  let total = cpuMsOf(postmaster);
+  let total = cpuMsOf(postmaster, undefined, true);
   for (const entry of readdirSync('/proc')) {
     const pid = Number(entry);
     if (pid && parentOf(pid) === postmaster) total += cpuMsOf(pid);
@@ -51,8 +59,6 @@ export class CpuMeter {
   /** tallyUs: the whole process; mainUs: its main (HTTP) thread alone, the one that serves requests. */
   stop(tallyPid: number, events: number): { tallyUs: number; mainUs: number; pgUs: number } {
     const per = (ms: number) => (events ? (ms * 1000) / events : NaN);
-    // A backend that exited during the phase takes its CPU out of the sum: never below zero.
-    const pg = Math.max(0, postgresCpuMs(this.dataDir) - this.pg);
-    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), mainUs: per(cpuMsOf(tallyPid, tallyPid) - this.main), pgUs: per(pg) };
+    return { tallyUs: per(cpuMsOf(tallyPid) - this.tally), mainUs: per(cpuMsOf(tallyPid, tallyPid) - this.main), pgUs: per(postgresCpuMs(this.dataDir) - this.pg) };
   }
 }
