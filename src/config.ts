@@ -34,6 +34,13 @@ export const configSchema = z.object({
   INGEST_WRITERS: int(1, 32).default(2),
   /** 'insert' = one INSERT per event: the benchmark's baseline only, never for production. */
   INGEST_WRITE_MODE: z.enum(['copy', 'insert']).default('copy'),
+  /**
+   * A write transaction still unanswered after this long is abandoned: its connection is closed,
+   * its events are fsynced to the spool and acknowledged, and the replay stores them once (their
+   * ids are idempotency keys, so one that did commit is skipped). Bounds a request's wait when
+   * PostgreSQL stops answering without closing connections (a failover, a network partition).
+   */
+  WRITE_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** Run the writer (batching, PostgreSQL, spool) on a worker thread of its own (docs/benchmarks.md). */
   INGEST_WRITER_THREAD: bool.default(true),
   /** Where events are fsynced while PostgreSQL is unreachable (default TALLY_DATA_DIR/spool). */

@@ -101,6 +101,42 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
     }
   });
 
+  /** SIGSTOP/SIGCONT to the postmaster and its children: connections stay open, nothing answers. */
+  function freezePostgres(signal: 'SIGSTOP' | 'SIGCONT') {
+    const postmaster = Number(readFileSync(join(pgDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const children = readdirSync('/proc')
+      .map(Number)
+      .filter((pid) => pid && readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(postmaster));
+    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+  }
+
+  it('answers 202 within WRITE_TIMEOUT_MS when PostgreSQL stops answering without closing connections; stores each event once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tally-spool-frozen-'));
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: dir, WRITE_TIMEOUT_MS: '1000' });
+    let frozen = false;
+    try {
+      expect((await send(server.url, '/frozen/warm')).status).toBe(202);
+      freezePostgres('SIGSTOP');
+      frozen = true;
+      const started = Date.now();
+      const ids = Array.from({ length: 6 }, () => crypto.randomUUID());
+      const answers = await Promise.all(ids.map((id, i) => send(server.url, `/frozen/${i}`, id)));
+      expect(await Promise.all(answers.map(async (a) => `${a.status} ${await a.text()}`))).toEqual(ids.map(() => expect.stringMatching(/^202 /)));
+      expect(Date.now() - started).toBeLessThan(8000); // one deadline (1 s) and the spool's fsync, not TCP's minutes
+      expect((await send(server.url, '/frozen/r', ids[0])).status).toBe(202); // a client retry, spooled too
+      freezePostgres('SIGCONT');
+      frozen = false;
+      await waitFor(async () => (await stored('/frozen/')) >= 7);
+      await waitFor(async () => readdirSync(dir).filter((f) => f.endsWith('.spool')).length === 0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await stored('/frozen/')).toBe(7); // warm + six, the retry not twice
+    } finally {
+      if (frozen) freezePostgres('SIGCONT');
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('drains into the spool at shutdown while PostgreSQL is down; the next start replays it', async () => {
     const server = await startTestServer(embedded.url, { SPOOL_DIR: spoolDir });
     expect((await send(server.url, '/warm')).status).toBe(202);

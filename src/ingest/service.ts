@@ -25,7 +25,7 @@ export interface IngestService {
 /** The writer, on its own thread (default) or in process (INGEST_WRITER_THREAD=false). */
 function createWriter(deps: AppDeps, metrics: IngestMetrics): { writer: IngestWriter; start(): Promise<void>; stop(): Promise<void> } {
   const { config, pool, logger } = deps;
-  const options = { maxRows: config.BATCH_MAX_ROWS, lingerMs: config.BATCH_LINGER_MS, concurrency: config.INGEST_WRITERS, mode: config.INGEST_WRITE_MODE };
+  const options = { maxRows: config.BATCH_MAX_ROWS, lingerMs: config.BATCH_LINGER_MS, concurrency: config.INGEST_WRITERS, mode: config.INGEST_WRITE_MODE, writeTimeoutMs: config.WRITE_TIMEOUT_MS };
   if (config.INGEST_WRITER_THREAD) {
     const writer = new ThreadedWriter(
       // COPY: one connection per concurrent transaction, one for the spool's health probe; the

@@ -36,7 +36,7 @@ function pageview(id: string, vid: string, path: string): PreparedEvent {
 }
 
 function newWriter(registry: Registry) {
-  const data = { databaseUrl: db.url, poolMax: 3, spoolDir, logLevel: 'silent', maxRows: 5000, lingerMs: 2, concurrency: 2, mode: 'copy' as const };
+  const data = { databaseUrl: db.url, poolMax: 3, spoolDir, logLevel: 'silent', maxRows: 5000, lingerMs: 2, concurrency: 2, mode: 'copy' as const, writeTimeoutMs: 10_000 };
   return new ThreadedWriter(data, createIngestMetrics(registry), createLogger('silent'));
 }
 

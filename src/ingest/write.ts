@@ -192,14 +192,33 @@ export function isMissingPartition(error: unknown): boolean {
 }
 
 /**
+ * Closes a pooled client's connection under it: whatever it is waiting for fails at once with
+ * "Connection terminated" (an outage to the writer), instead of waiting for TCP to notice a
+ * PostgreSQL that stopped answering (minutes). The client is then released as broken.
+ */
+export function abandonOnAbort(client: pg.PoolClient, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  const abandon = () => {
+    // node-postgres also emits the termination as an 'error' on the client, which a checked-out
+    // client has no listener for (the pool listens only while it is idle): it would be thrown.
+    client.on('error', () => undefined);
+    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+  };
+  if (signal.aborted) abandon();
+  else signal.addEventListener('abort', abandon, { once: true });
+  return () => signal.removeEventListener('abort', abandon);
+}
+
+/**
  * Ensures partitions, then writes the batch in its own transaction (writePipelined) on a pooled client; retries
  * once after "no partition" (the cache was stale) and up to three times after a state insert race. Errors propagate (the caller spools on
- * connection failures).
+ * connection failures). `deadline` aborted: the connection is closed and the write fails (abandonOnAbort).
  */
-export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[]): Promise<WriteResult> {
+export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[], deadline?: AbortSignal): Promise<WriteResult> {
   for (let attempt = 0; ; attempt++) {
     await partitions.ensure(pool, events);
     const client = await pool.connect();
+    const disarm = abandonOnAbort(client, deadline);
     let broken = false;
     try {
       return await writePipelined(client, events);
@@ -214,6 +233,7 @@ export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache
       if (attempt < 3 && isStateInsertRace(error)) continue;
       throw error;
     } finally {
+      disarm();
       client.release(broken);
     }
   }

@@ -10,6 +10,7 @@ export interface WriterThreadData {
   lingerMs: number;
   concurrency: number;
   mode: 'copy' | 'insert';
+  writeTimeoutMs: number;
 }
 
 /** Main thread → writer thread. Submits are gathered per event-loop turn into one message. */

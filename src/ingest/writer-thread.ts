@@ -38,6 +38,7 @@ const { writer, start, stop } = createLocalWriter({
   lingerMs: data.lingerMs,
   concurrency: data.concurrency,
   mode: data.mode,
+  writeTimeoutMs: data.writeTimeoutMs,
 });
 
 // Answers go back once per loop turn, like the submits came: one message for a whole batch.

@@ -5,7 +5,7 @@ import type { IngestMetrics } from './metrics.ts';
 import { sessionIdFor } from './sessions.ts';
 import type { Spool } from './spool.ts';
 import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, TYPE_OF_TABLE, type PreparedEvent, type RawTable } from './tables.ts';
-import { PartitionCache, writeTransaction } from './write.ts';
+import { abandonOnAbort, PartitionCache, writeTransaction } from './write.ts';
 
 export interface WriterOptions {
   pool: pg.Pool;
@@ -18,6 +18,8 @@ export interface WriterOptions {
   concurrency: number;
   /** 'insert': one autocommitted INSERT per row, the benchmark's baseline; never in production. */
   mode: 'copy' | 'insert';
+  /** WRITE_TIMEOUT_MS: a transaction (or replay probe) unanswered this long counts as an outage. */
+  writeTimeoutMs: number;
 }
 
 /** Why a submit failed: nothing of that request is stored. */
@@ -141,13 +143,16 @@ export class BatchWriter implements IngestWriter {
     const events = items.flatMap((i) => i.events);
     if (!this.databaseDown) {
       const started = performance.now();
+      const deadline = AbortSignal.timeout(this.o.writeTimeoutMs);
       try {
-        const result = await writeTransaction(this.o.pool, this.partitions, events);
+        const result = await writeTransaction(this.o.pool, this.partitions, events, deadline);
         this.o.metrics.written((performance.now() - started) / 1000, events.length, result.duplicatesByTable);
         for (const i of items) i.resolve('committed');
         return;
       } catch (error) {
-        if (!isDatabaseUnavailable(error)) {
+        // Past the deadline the batch goes to the spool like in an outage. Had its transaction
+        // committed after all, the replay finds every id already stored and writes nothing.
+        if (!deadline.aborted && !isDatabaseUnavailable(error)) {
           if (items.length > 1) {
             // One bad request must not fail its neighbours: write each on its own.
             this.o.logger.warn({ err: error, requests: items.length }, 'batch failed; retrying requests one by one');
@@ -158,7 +163,8 @@ export class BatchWriter implements IngestWriter {
           items[0]!.reject(new NotDurableError('could not store the events'));
           return;
         }
-        this.o.logger.warn({ err: error }, 'PostgreSQL unreachable: spooling accepted events');
+        if (deadline.aborted) this.o.logger.warn({ timeoutMs: this.o.writeTimeoutMs }, 'PostgreSQL did not answer a write in time: spooling accepted events');
+        else this.o.logger.warn({ err: error }, 'PostgreSQL unreachable: spooling accepted events');
         this.databaseDown = true;
       }
     }
@@ -180,7 +186,7 @@ export class BatchWriter implements IngestWriter {
       let delay = 250;
       while (!this.stopped) {
         try {
-          await this.o.pool.query('SELECT 1');
+          await this.probe();
           this.databaseDown = false;
           const n = await this.o.spool.replay((batch) => this.replayBatch(batch));
           if (n) this.o.logger.info({ events: n }, 'spool replayed');
@@ -204,6 +210,22 @@ export class BatchWriter implements IngestWriter {
     });
   }
 
+  /** `SELECT 1` within WRITE_TIMEOUT_MS: a PostgreSQL that accepts connections but does not answer is still down. */
+  private async probe(): Promise<void> {
+    const client = await this.o.pool.connect();
+    const disarm = abandonOnAbort(client, AbortSignal.timeout(this.o.writeTimeoutMs));
+    let broken = false;
+    try {
+      await client.query('SELECT 1');
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      disarm();
+      client.release(broken);
+    }
+  }
+
   /**
    * One spooled batch. An outage error propagates (the segment is retried whole later); any other
    * error means PostgreSQL refuses something in the batch, so its events are written one by one
@@ -211,7 +233,7 @@ export class BatchWriter implements IngestWriter {
    */
   private async replayBatch(batch: PreparedEvent[]): Promise<void> {
     try {
-      await writeTransaction(this.o.pool, this.partitions, batch);
+      await writeTransaction(this.o.pool, this.partitions, batch, AbortSignal.timeout(this.o.writeTimeoutMs));
       return;
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;
@@ -219,7 +241,7 @@ export class BatchWriter implements IngestWriter {
     }
     for (const event of batch) {
       try {
-        await writeTransaction(this.o.pool, this.partitions, [event]);
+        await writeTransaction(this.o.pool, this.partitions, [event], AbortSignal.timeout(this.o.writeTimeoutMs));
       } catch (error) {
         if (isDatabaseUnavailable(error)) throw error;
         await this.o.spool.reject(event, error);
