@@ -39,6 +39,7 @@ export const configSchema = z.object({
    * its events are fsynced to the spool and acknowledged, and the replay stores them once (their
    * ids are idempotency keys, so one that did commit is skipped). Bounds a request's wait when
    * PostgreSQL stops answering without closing connections (a failover, a network partition).
+   * /collect's site-key lookup has the same deadline (then known keys keep their last answer).
    */
   WRITE_TIMEOUT_MS: int(100, 600_000).default(10_000),
   /** Run the writer (batching, PostgreSQL, spool) on a worker thread of its own (docs/benchmarks.md). */

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgCtl, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
+import { SiteCache } from '../src/ingest/collect.ts';
 import { prepareEvent } from '../src/ingest/prepare.ts';
 import { validateEvent } from '../src/ingest/schema.ts';
 import { Spool } from '../src/ingest/spool.ts';
@@ -116,6 +117,7 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
     let frozen = false;
     try {
       expect((await send(server.url, '/frozen/warm')).status).toBe(202);
+      const unseen = await createSite(pool, { name: 'never sent before', domain: 'other.example' });
       freezePostgres('SIGSTOP');
       frozen = true;
       const started = Date.now();
@@ -124,6 +126,12 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       expect(await Promise.all(answers.map(async (a) => `${a.status} ${await a.text()}`))).toEqual(ids.map(() => expect.stringMatching(/^202 /)));
       expect(Date.now() - started).toBeLessThan(8000); // one deadline (1 s) and the spool's fsync, not TCP's minutes
       expect((await send(server.url, '/frozen/r', ids[0])).status).toBe(202); // a client retry, spooled too
+      // A site key the server never looked up cannot be checked: 503 within the deadline, not a hang.
+      const lookup = Date.now();
+      const refused = await fetch(`${server.url}/collect`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ site: unseen.publicKey, type: 'pageview', url: 'https://other.example/' }) });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBeTruthy();
+      expect(Date.now() - lookup).toBeLessThan(8000); // the deadline, or the pool's 5 s connect timeout
       freezePostgres('SIGCONT');
       frozen = false;
       await waitFor(async () => (await stored('/frozen/')) >= 7);
@@ -135,6 +143,23 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('site keys looked up before keep their last answer while PostgreSQL does not answer', async () => {
+    const sites = new SiteCache(pool, { timeoutMs: 500, ttlMs: 100 });
+    expect((await sites.lookup([key])).get(key)?.id).toBe(siteId);
+    expect((await sites.lookup(['no-such-key'])).size).toBe(0);
+    freezePostgres('SIGSTOP');
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // both answers are past their TTL now
+      const started = Date.now();
+      expect((await sites.lookup([key, 'no-such-key'])).get(key)?.id).toBe(siteId);
+      expect(Date.now() - started).toBeLessThan(8000); // the deadline, or the pool's 5 s connect timeout
+      await expect(sites.lookup(['never-looked-up'])).rejects.toThrow(/Connection terminated|timeout/);
+    } finally {
+      freezePostgres('SIGCONT');
+    }
+    expect((await sites.lookup([key])).get(key)?.id).toBe(siteId); // and fresh again once it answers
   });
 
   it('drains into the spool at shutdown while PostgreSQL is down; the next start replays it', async () => {

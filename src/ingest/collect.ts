@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { LRUCache } from 'lru-cache';
+import { queryWithin } from '../db/deadline.ts';
 import type { Logger } from '../log.ts';
 import { lookupGeo } from './enrich/geo.ts';
 import { parseUserAgent } from './enrich/ua.ts';
@@ -22,12 +23,20 @@ export interface SiteInfo {
 
 /**
  * Public key → site, cached 30 s in process (positive and negative answers): a beacon costs no
- * site query; a changed allowed-origins list applies within 30 s.
+ * site query; a changed allowed-origins list applies within 30 s. The query has a deadline
+ * (WRITE_TIMEOUT_MS); when it fails or times out, keys answered before keep their last answer
+ * (entries past their 30 s are kept, unused, for this), so beacons of known sites still reach the
+ * spool while PostgreSQL is down; only a key never seen gets the 503.
  */
 export class SiteCache {
-  private readonly cache = new LRUCache<string, SiteInfo | 'none'>({ max: 50_000, ttl: 30_000 });
+  private readonly cache: LRUCache<string, SiteInfo | 'none'>;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: { timeoutMs: number; ttlMs?: number } = { timeoutMs: 10_000 },
+  ) {
+    this.cache = new LRUCache({ max: 50_000, ttl: options.ttlMs ?? 30_000, noDeleteOnStaleGet: true });
+  }
 
   async lookup(keys: string[]): Promise<Map<string, SiteInfo>> {
     const out = new Map<string, SiteInfo>();
@@ -38,11 +47,25 @@ export class SiteCache {
       else if (hit !== 'none') out.set(k, hit);
     }
     if (missing.length) {
-      const r = await this.pool.query<SiteInfo & { publicKey: string }>({
-        text: `SELECT public_key AS "publicKey", id::text AS "id", allowed_origins AS "allowedOrigins", visitor_id_mode AS "visitorIdMode"
-               FROM sites WHERE public_key = ANY($1::text[])`,
-        values: [missing],
-      });
+      let r: pg.QueryResult<SiteInfo & { publicKey: string }>;
+      try {
+        r = await queryWithin(
+          this.pool,
+          {
+            text: `SELECT public_key AS "publicKey", id::text AS "id", allowed_origins AS "allowedOrigins", visitor_id_mode AS "visitorIdMode"
+                   FROM sites WHERE public_key = ANY($1::text[])`,
+            values: [missing],
+          },
+          this.options.timeoutMs,
+        );
+      } catch (error) {
+        for (const k of missing) {
+          const stale = this.cache.get(k, { allowStale: true });
+          if (stale === undefined) throw error;
+          if (stale !== 'none') out.set(k, stale);
+        }
+        return out;
+      }
       const found = new Map(r.rows.map((row) => [row.publicKey, row]));
       for (const k of missing) {
         const row = found.get(k);

@@ -55,7 +55,7 @@ export function createIngestService(deps: AppDeps): IngestService {
   const { writer, start: startWriter, stop: stopWriter } = createWriter(deps, metrics);
   const salts = new SaltCache(pool);
   const inflight = new InflightRows(config.MAX_INFLIGHT_ROWS, metrics.inflightRows);
-  const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool), salts, metrics, logger };
+  const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS }), salts, metrics, logger };
   let stopping = false;
   const routes = ingestRoutes({ config, ctx, stopping: () => stopping });
 

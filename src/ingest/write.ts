@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { abandonOnAbort } from '../db/deadline.ts';
 import { copyField, copyStatement } from './copy.ts';
 import { CopyScript, inlineParams } from './pipeline.ts';
 import { mergeStatesQuery, reconcileSessions, type MergedState } from './sessions.ts';
@@ -189,24 +190,6 @@ function isStateInsertRace(error: unknown): boolean {
 /** PostgreSQL's "no partition of relation … found for row". */
 export function isMissingPartition(error: unknown): boolean {
   return (error as { code?: string } | undefined)?.code === '23514' && /no partition/i.test(String((error as Error).message));
-}
-
-/**
- * Closes a pooled client's connection under it: whatever it is waiting for fails at once with
- * "Connection terminated" (an outage to the writer), instead of waiting for TCP to notice a
- * PostgreSQL that stopped answering (minutes). The client is then released as broken.
- */
-export function abandonOnAbort(client: pg.PoolClient, signal: AbortSignal | undefined): () => void {
-  if (!signal) return () => undefined;
-  const abandon = () => {
-    // node-postgres also emits the termination as an 'error' on the client, which a checked-out
-    // client has no listener for (the pool listens only while it is idle): it would be thrown.
-    client.on('error', () => undefined);
-    (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-  };
-  if (signal.aborted) abandon();
-  else signal.addEventListener('abort', abandon, { once: true });
-  return () => signal.removeEventListener('abort', abandon);
 }
 
 /**

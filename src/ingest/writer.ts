@@ -1,11 +1,12 @@
 import type pg from 'pg';
+import { queryWithin } from '../db/deadline.ts';
 import { isDatabaseUnavailable } from '../http/errors.ts';
 import type { Logger } from '../log.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { sessionIdFor } from './sessions.ts';
 import type { Spool } from './spool.ts';
 import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, TYPE_OF_TABLE, type PreparedEvent, type RawTable } from './tables.ts';
-import { abandonOnAbort, PartitionCache, writeTransaction } from './write.ts';
+import { PartitionCache, writeTransaction } from './write.ts';
 
 export interface WriterOptions {
   pool: pg.Pool;
@@ -186,7 +187,8 @@ export class BatchWriter implements IngestWriter {
       let delay = 250;
       while (!this.stopped) {
         try {
-          await this.probe();
+          // `SELECT 1` within the deadline: a PostgreSQL that accepts connections but does not answer is still down.
+          await queryWithin(this.o.pool, 'SELECT 1', this.o.writeTimeoutMs);
           this.databaseDown = false;
           const n = await this.o.spool.replay((batch) => this.replayBatch(batch));
           if (n) this.o.logger.info({ events: n }, 'spool replayed');
@@ -208,22 +210,6 @@ export class BatchWriter implements IngestWriter {
     })().finally(() => {
       this.replaying = undefined;
     });
-  }
-
-  /** `SELECT 1` within WRITE_TIMEOUT_MS: a PostgreSQL that accepts connections but does not answer is still down. */
-  private async probe(): Promise<void> {
-    const client = await this.o.pool.connect();
-    const disarm = abandonOnAbort(client, AbortSignal.timeout(this.o.writeTimeoutMs));
-    let broken = false;
-    try {
-      await client.query('SELECT 1');
-    } catch (error) {
-      broken = true;
-      throw error;
-    } finally {
-      disarm();
-      client.release(broken);
-    }
   }
 
   /**
