@@ -6,6 +6,7 @@ import { pgCtl, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { SiteCache } from '../src/ingest/collect.ts';
+import { SaltCache } from '../src/ingest/enrich/visitor.ts';
 import { prepareEvent } from '../src/ingest/prepare.ts';
 import { validateEvent } from '../src/ingest/schema.ts';
 import { Spool } from '../src/ingest/spool.ts';
@@ -145,8 +146,9 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
     }
   });
 
-  it('site keys looked up before keep their last answer while PostgreSQL does not answer', async () => {
-    const sites = new SiteCache(pool, { timeoutMs: 500, ttlMs: 100 });
+  it('site keys looked up before keep their last answer while PostgreSQL does not answer; a salt lookup fails in time', async () => {
+    const own = createPool(embedded.url, { max: 2, connectionTimeoutMillis: 1000 });
+    const sites = new SiteCache(own, { timeoutMs: 500, ttlMs: 100 });
     expect((await sites.lookup([key])).get(key)?.id).toBe(siteId);
     expect((await sites.lookup(['no-such-key'])).size).toBe(0);
     freezePostgres('SIGSTOP');
@@ -156,10 +158,12 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       expect((await sites.lookup([key, 'no-such-key'])).get(key)?.id).toBe(siteId);
       expect(Date.now() - started).toBeLessThan(8000); // the deadline, or the pool's 5 s connect timeout
       await expect(sites.lookup(['never-looked-up'])).rejects.toThrow(/Connection terminated|timeout/);
+      await expect(new SaltCache(own, { timeoutMs: 500 }).get('2031-01-01')).rejects.toThrow(/Connection terminated|timeout/);
     } finally {
       freezePostgres('SIGCONT');
     }
     expect((await sites.lookup([key])).get(key)?.id).toBe(siteId); // and fresh again once it answers
+    await own.end();
   });
 
   it('drains into the spool at shutdown while PostgreSQL is down; the next start replays it', async () => {

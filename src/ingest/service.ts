@@ -53,10 +53,12 @@ export function createIngestService(deps: AppDeps): IngestService {
   const { config, pool, logger, registry } = deps;
   const metrics = createIngestMetrics(registry);
   const { writer, start: startWriter, stop: stopWriter } = createWriter(deps, metrics);
-  const salts = new SaltCache(pool);
+  const salts = new SaltCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS });
   const inflight = new InflightRows(config.MAX_INFLIGHT_ROWS, metrics.inflightRows);
   const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS }), salts, metrics, logger };
   let stopping = false;
+  let saltRefresh: NodeJS.Timeout | undefined;
+  const prefetchSalts = () => salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
   const routes = ingestRoutes({ config, ctx, stopping: () => stopping });
 
   return {
@@ -70,10 +72,14 @@ export function createIngestService(deps: AppDeps): IngestService {
       await partitionJob
         .run({ pool, config, logger, signal: new AbortController().signal })
         .catch((error: unknown) => logger.warn({ err: error }, 'could not ensure partitions at start-up'));
-      await salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
+      await prefetchSalts();
+      // Tomorrow's salt, fetched again every hour, is in memory before midnight: cookieless ids
+      // keep coming across the day change even if PostgreSQL is not answering then.
+      saltRefresh = setInterval(() => void prefetchSalts(), 3_600_000).unref();
     },
     async stop() {
       stopping = true;
+      clearInterval(saltRefresh);
       await stopWriter();
       logger.info('ingestion drained');
     },

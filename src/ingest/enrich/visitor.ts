@@ -1,5 +1,6 @@
 import { createHmac, hash, randomBytes } from 'node:crypto';
-import type pg from 'pg';
+import pg from 'pg';
+import { queryWithin } from '../../db/deadline.ts';
 
 /**
  * Cookieless visitor ids: HMAC-SHA256(daily salt, site | ip | user agent), 96 bits in base64url.
@@ -39,7 +40,11 @@ export class SaltCache {
   private readonly salts = new Map<string, Buffer>();
   private readonly pending = new Map<string, Promise<Buffer>>();
 
-  constructor(private readonly db: pg.Pool | pg.ClientBase) {}
+  constructor(
+    private readonly db: pg.Pool | pg.ClientBase,
+    /** With a pool: the query's deadline (src/db/deadline.ts), so a PostgreSQL that does not answer fails it in time. */
+    private readonly options: { timeoutMs?: number } = {},
+  ) {}
 
   cached(day: string): Buffer | undefined {
     return this.salts.get(day);
@@ -50,8 +55,9 @@ export class SaltCache {
     if (hit) return hit;
     let p = this.pending.get(day);
     if (!p) {
-      p = this.db
-        .query<{ salt: Buffer }>(saltQuery(day, randomBytes(32)))
+      const query = saltQuery(day, randomBytes(32));
+      const { timeoutMs } = this.options;
+      p = (timeoutMs && this.db instanceof pg.Pool ? queryWithin<{ salt: Buffer }>(this.db, query, timeoutMs) : this.db.query<{ salt: Buffer }>(query))
         .then((r) => {
           const salt = r.rows[0]!.salt;
           this.salts.set(day, salt);
