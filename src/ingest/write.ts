@@ -193,17 +193,17 @@ export function isMissingPartition(error: unknown): boolean {
 }
 
 /**
- * Ensures partitions, then writes the batch in its own transaction (writePipelined) on a pooled client; retries
+ * Ensures partitions (on the transaction's client, before BEGIN), then writes the batch in its own transaction (writePipelined); retries
  * once after "no partition" (the cache was stale) and up to three times after a state insert race. Errors propagate (the caller spools on
  * connection failures). `deadline` aborted: the connection is closed and the write fails (abandonOnAbort).
  */
 export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[], deadline?: AbortSignal): Promise<WriteResult> {
   for (let attempt = 0; ; attempt++) {
-    await partitions.ensure(pool, events);
     const client = await pool.connect();
     const disarm = abandonOnAbort(client, deadline);
     let broken = false;
     try {
+      await partitions.ensure(client, events); // on this client: under the deadline too
       return await writePipelined(client, events);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {
