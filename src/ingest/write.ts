@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { abandonOnAbort } from '../db/deadline.ts';
+import { abandonAfter, type Deadline } from '../db/deadline.ts';
 import { copyField, copyStatement } from './copy.ts';
 import { CopyScript, inlineParams } from './pipeline.ts';
 import { mergeStatesQuery, reconcileSessions, type MergedState } from './sessions.ts';
@@ -195,12 +195,12 @@ export function isMissingPartition(error: unknown): boolean {
 /**
  * Ensures partitions (on the transaction's client, before BEGIN), then writes the batch in its own transaction (writePipelined); retries
  * once after "no partition" (the cache was stale) and up to three times after a state insert race. Errors propagate (the caller spools on
- * connection failures). `deadline` aborted: the connection is closed and the write fails (abandonOnAbort).
+ * connection failures). Past `deadline` the connection is closed and the write fails (abandonAfter).
  */
-export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[], deadline?: AbortSignal): Promise<WriteResult> {
+export async function writeTransaction(pool: pg.Pool, partitions: PartitionCache, events: readonly PreparedEvent[], deadline?: Deadline): Promise<WriteResult> {
   for (let attempt = 0; ; attempt++) {
     const client = await pool.connect();
-    const disarm = abandonOnAbort(client, deadline);
+    const disarm = abandonAfter(client, deadline);
     let broken = false;
     try {
       await partitions.ensure(client, events); // on this client: under the deadline too

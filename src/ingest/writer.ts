@@ -1,12 +1,12 @@
 import type pg from 'pg';
-import { queryWithin } from '../db/deadline.ts';
+import { Deadline, queryWithin } from '../db/deadline.ts';
 import { isDatabaseUnavailable } from '../http/errors.ts';
 import type { Logger } from '../log.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { sessionIdFor } from './sessions.ts';
 import type { Spool } from './spool.ts';
 import { COMMON_COLUMNS, rowCount, TABLE_COLUMNS, TYPE_OF_TABLE, type PreparedEvent, type RawTable } from './tables.ts';
-import { PartitionCache, writeTransaction } from './write.ts';
+import { PartitionCache, writeTransaction, type WriteResult } from './write.ts';
 
 export interface WriterOptions {
   pool: pg.Pool;
@@ -144,16 +144,16 @@ export class BatchWriter implements IngestWriter {
     const events = items.flatMap((i) => i.events);
     if (!this.databaseDown) {
       const started = performance.now();
-      const deadline = AbortSignal.timeout(this.o.writeTimeoutMs);
+      const deadline = new Deadline(this.o.writeTimeoutMs);
       try {
-        const result = await writeTransaction(this.o.pool, this.partitions, events, deadline);
+        const result = await this.writeWithin(events, deadline);
         this.o.metrics.written((performance.now() - started) / 1000, events.length, result.duplicatesByTable);
         for (const i of items) i.resolve('committed');
         return;
       } catch (error) {
         // Past the deadline the batch goes to the spool like in an outage. Had its transaction
         // committed after all, the replay finds every id already stored and writes nothing.
-        if (!deadline.aborted && !isDatabaseUnavailable(error)) {
+        if (!deadline.expired && !isDatabaseUnavailable(error)) {
           if (items.length > 1) {
             // One bad request must not fail its neighbours: write each on its own.
             this.o.logger.warn({ err: error, requests: items.length }, 'batch failed; retrying requests one by one');
@@ -164,7 +164,7 @@ export class BatchWriter implements IngestWriter {
           items[0]!.reject(new NotDurableError('could not store the events'));
           return;
         }
-        if (deadline.aborted) this.o.logger.warn({ timeoutMs: this.o.writeTimeoutMs }, 'PostgreSQL did not answer a write in time: spooling accepted events');
+        if (deadline.expired) this.o.logger.warn({ timeoutMs: this.o.writeTimeoutMs }, 'PostgreSQL did not answer a write in time: spooling accepted events');
         else this.o.logger.warn({ err: error }, 'PostgreSQL unreachable: spooling accepted events');
         this.databaseDown = true;
       }
@@ -212,6 +212,15 @@ export class BatchWriter implements IngestWriter {
     });
   }
 
+  /** One transaction under WRITE_TIMEOUT_MS (`deadline.expired` afterwards tells a timeout apart). */
+  private async writeWithin(events: readonly PreparedEvent[], deadline = new Deadline(this.o.writeTimeoutMs)): Promise<WriteResult> {
+    try {
+      return await writeTransaction(this.o.pool, this.partitions, events, deadline);
+    } finally {
+      deadline.clear();
+    }
+  }
+
   /**
    * One spooled batch. An outage error propagates (the segment is retried whole later); any other
    * error means PostgreSQL refuses something in the batch, so its events are written one by one
@@ -219,7 +228,7 @@ export class BatchWriter implements IngestWriter {
    */
   private async replayBatch(batch: PreparedEvent[]): Promise<void> {
     try {
-      await writeTransaction(this.o.pool, this.partitions, batch, AbortSignal.timeout(this.o.writeTimeoutMs));
+      await this.writeWithin(batch);
       return;
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;
@@ -227,7 +236,7 @@ export class BatchWriter implements IngestWriter {
     }
     for (const event of batch) {
       try {
-        await writeTransaction(this.o.pool, this.partitions, [event], AbortSignal.timeout(this.o.writeTimeoutMs));
+        await this.writeWithin([event]);
       } catch (error) {
         if (isDatabaseUnavailable(error)) throw error;
         await this.o.spool.reject(event, error);
