@@ -30,7 +30,7 @@ export const configSchema = z.object({
   BATCH_LINGER_MS: int(0, 1000).default(5),
   /** Accepted-but-not-yet-durable rows across all tables; past it /collect answers 503. */
   MAX_INFLIGHT_ROWS: int(100, 10_000_000).default(100_000),
-  /** Concurrent write transactions of the ingest writer (group commit batches in flight). */
+  /** Concurrent write transactions of the ingest writer, at most (group commit batches in flight; the second starts only under a backlog). */
   INGEST_WRITERS: int(1, 32).default(2),
   /** 'insert' = one INSERT per event: the benchmark's baseline only, never for production. */
   INGEST_WRITE_MODE: z.enum(['copy', 'insert']).default('copy'),
