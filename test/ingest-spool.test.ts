@@ -133,6 +133,9 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBeTruthy();
       expect(Date.now() - lookup).toBeLessThan(8000); // the deadline, or the pool's 5 s connect timeout
+      const probe = Date.now();
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(503);
+      expect(Date.now() - probe).toBeLessThan(8000); // 3 s, or the pool's 5 s connect timeout
       freezePostgres('SIGCONT');
       frozen = false;
       await waitFor(async () => (await stored('/frozen/')) >= 7);

@@ -57,20 +57,25 @@ export function abandonAfter(client: pg.PoolClient, deadline: Deadline | undefin
   });
 }
 
-/** One query on a pooled client that is abandoned (abandonAfter) if no answer came within `ms`. */
-export async function queryWithin<R extends pg.QueryResultRow>(pool: pg.Pool, query: string | pg.QueryConfig, ms: number): Promise<pg.QueryResult<R>> {
+/** `work` on a pooled client that is abandoned (abandonAfter) if it has not finished within `ms`. */
+export async function withClientWithin<T>(pool: pg.Pool, ms: number, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   const deadline = new Deadline(ms);
   const disarm = abandonAfter(client, deadline);
   let broken = false;
   try {
-    return await client.query<R>(query);
+    return await work(client);
   } catch (error) {
     broken = true;
     throw error;
   } finally {
     disarm();
     deadline.clear();
-    client.release(broken);
+    client.release(broken || deadline.expired);
   }
+}
+
+/** One query on a pooled client that is abandoned (abandonAfter) if no answer came within `ms`. */
+export function queryWithin<R extends pg.QueryResultRow>(pool: pg.Pool, query: string | pg.QueryConfig, ms: number): Promise<pg.QueryResult<R>> {
+  return withClientWithin(pool, ms, (client) => client.query<R>(query));
 }
