@@ -112,21 +112,25 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
     for (const pid of [postmaster, ...children]) process.kill(pid, signal);
   }
 
-  it('answers 202 within WRITE_TIMEOUT_MS when PostgreSQL stops answering without closing connections; stores each event once', async () => {
+  it.each([
+    ['on the writer thread', 'true'],
+    ['in process', 'false'],
+  ])('answers 202 within WRITE_TIMEOUT_MS when PostgreSQL stops answering without closing connections; stores each event once (writer %s)', async (_, thread) => {
     const dir = mkdtempSync(join(tmpdir(), 'tally-spool-frozen-'));
-    const server = await startTestServer(embedded.url, { SPOOL_DIR: dir, WRITE_TIMEOUT_MS: '1000' });
+    const server = await startTestServer(embedded.url, { SPOOL_DIR: dir, WRITE_TIMEOUT_MS: '1000', INGEST_WRITER_THREAD: thread });
+    const at = `/frozen-${thread}/`;
     let frozen = false;
     try {
-      expect((await send(server.url, '/frozen/warm')).status).toBe(202);
+      expect((await send(server.url, `${at}warm`)).status).toBe(202);
       const unseen = await createSite(pool, { name: 'never sent before', domain: 'other.example' });
       freezePostgres('SIGSTOP');
       frozen = true;
       const started = Date.now();
       const ids = Array.from({ length: 6 }, () => crypto.randomUUID());
-      const answers = await Promise.all(ids.map((id, i) => send(server.url, `/frozen/${i}`, id)));
+      const answers = await Promise.all(ids.map((id, i) => send(server.url, `${at}${i}`, id)));
       expect(await Promise.all(answers.map(async (a) => `${a.status} ${await a.text()}`))).toEqual(ids.map(() => expect.stringMatching(/^202 /)));
       expect(Date.now() - started).toBeLessThan(8000); // one deadline (1 s) and the spool's fsync, not TCP's minutes
-      expect((await send(server.url, '/frozen/r', ids[0])).status).toBe(202); // a client retry, spooled too
+      expect((await send(server.url, `${at}r`, ids[0])).status).toBe(202); // a client retry, spooled too
       // A site key the server never looked up cannot be checked: 503 within the deadline, not a hang.
       const lookup = Date.now();
       const refused = await fetch(`${server.url}/collect`, { method: 'POST', headers: { 'user-agent': UA }, body: JSON.stringify({ site: unseen.publicKey, type: 'pageview', url: 'https://other.example/' }) });
@@ -138,10 +142,10 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       expect(Date.now() - probe).toBeLessThan(8000); // 3 s, or the pool's 5 s connect timeout
       freezePostgres('SIGCONT');
       frozen = false;
-      await waitFor(async () => (await stored('/frozen/')) >= 7);
+      await waitFor(async () => (await stored(at)) >= 7);
       await waitFor(async () => readdirSync(dir).filter((f) => f.endsWith('.spool')).length === 0);
       await new Promise((r) => setTimeout(r, 500));
-      expect(await stored('/frozen/')).toBe(7); // warm + six, the retry not twice
+      expect(await stored(at)).toBe(7); // warm + six, the retry not twice
     } finally {
       if (frozen) freezePostgres('SIGCONT');
       await server.close();
