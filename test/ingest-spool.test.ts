@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgCtl, startEmbedded, type EmbeddedServer } from '../src/db/embedded.ts';
+import { queryWithin } from '../src/db/deadline.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool, type Pool } from '../src/db/pool.ts';
 import { SiteCache } from '../src/ingest/collect.ts';
@@ -165,7 +166,7 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
       expect((await sites.lookup([key, 'no-such-key'])).get(key)?.id).toBe(siteId);
       expect(Date.now() - started).toBeLessThan(8000); // the deadline, or the pool's 5 s connect timeout
       await expect(sites.lookup(['never-looked-up'])).rejects.toThrow(/Connection terminated|timeout/);
-      await expect(new SaltCache(own, { timeoutMs: 500 }).get('2031-01-01')).rejects.toThrow(/Connection terminated|timeout/);
+      await expect(new SaltCache({ query: (q) => queryWithin(own, q, 500) }).get('2031-01-01')).rejects.toThrow(/Connection terminated|timeout/);
     } finally {
       freezePostgres('SIGCONT');
     }

@@ -33,7 +33,7 @@ export class SiteCache {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { timeoutMs: number; ttlMs?: number } = { timeoutMs: 10_000 },
+    private readonly options: { timeoutMs: number; ttlMs?: number },
   ) {
     this.cache = new LRUCache({ max: 50_000, ttl: options.ttlMs ?? 30_000, noDeleteOnStaleGet: true });
   }

@@ -4,6 +4,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { partitionJob } from '../jobs/partitions.ts';
 import { SiteCache, type CollectContext } from './collect.ts';
 import { loadGeo } from './enrich/geo.ts';
+import { queryWithin } from '../db/deadline.ts';
 import { SaltCache } from './enrich/visitor.ts';
 import { InflightRows } from './inflight.ts';
 import { createLocalWriter } from './local-writer.ts';
@@ -53,7 +54,7 @@ export function createIngestService(deps: AppDeps): IngestService {
   const { config, pool, logger, registry } = deps;
   const metrics = createIngestMetrics(registry);
   const { writer, start: startWriter, stop: stopWriter } = createWriter(deps, metrics);
-  const salts = new SaltCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS });
+  const salts = new SaltCache({ query: (q) => queryWithin(pool, q, config.WRITE_TIMEOUT_MS) });
   const inflight = new InflightRows(config.MAX_INFLIGHT_ROWS, metrics.inflightRows);
   const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS }), salts, metrics, logger };
   let stopping = false;

@@ -1,6 +1,10 @@
 import { createHmac, hash, randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { queryWithin } from '../../db/deadline.ts';
+import type pg from 'pg';
+
+/** What SaltCache reads salts through. */
+export interface SaltSource {
+  query<R extends pg.QueryResultRow>(query: { text: string; values: unknown[] }): Promise<pg.QueryResult<R>>;
+}
 
 /**
  * Cookieless visitor ids: HMAC-SHA256(daily salt, site | ip | user agent), 96 bits in base64url.
@@ -40,11 +44,8 @@ export class SaltCache {
   private readonly salts = new Map<string, Buffer>();
   private readonly pending = new Map<string, Promise<Buffer>>();
 
-  constructor(
-    private readonly db: pg.Pool | pg.ClientBase,
-    /** With a pool: the query's deadline (src/db/deadline.ts), so a PostgreSQL that does not answer fails it in time. */
-    private readonly options: { timeoutMs?: number } = {},
-  ) {}
+  /** `db`: a pool, a client, or a query under a deadline (the server's: src/db/deadline.ts). */
+  constructor(private readonly db: SaltSource) {}
 
   cached(day: string): Buffer | undefined {
     return this.salts.get(day);
@@ -55,9 +56,8 @@ export class SaltCache {
     if (hit) return hit;
     let p = this.pending.get(day);
     if (!p) {
-      const query = saltQuery(day, randomBytes(32));
-      const { timeoutMs } = this.options;
-      p = (timeoutMs && this.db instanceof pg.Pool ? queryWithin<{ salt: Buffer }>(this.db, query, timeoutMs) : this.db.query<{ salt: Buffer }>(query))
+      p = this.db
+        .query<{ salt: Buffer }>(saltQuery(day, randomBytes(32)))
         .then((r) => {
           const salt = r.rows[0]!.salt;
           this.salts.set(day, salt);
