@@ -11,13 +11,15 @@ import { postgresCpuMs } from './cpu.ts';
 import { withWriteFixture } from './write-fixture.ts';
 
 const SIZES = (process.env.TX_BATCHES ?? '1,10,50,166').split(',').map(Number);
+/** Events per visitor in a row: 20 is the shape of bench:ingest's `tally 20-batch`. */
+const PER_VISITOR = Number(process.env.TX_PER_VISITOR ?? 1);
 
 await withWriteFixture('tx-cost', async ({ pool, pgDir, partitions, prepare }) => {
   console.log('| events per transaction | PostgreSQL CPU µs/event | Node CPU µs/event | wall µs/event |');
   console.log('|---:|---:|---:|---:|');
   for (const size of SIZES) {
     const rounds = Math.max(20, Math.round((size === 1 ? 3000 : 30_000) / size));
-    const batches = Array.from({ length: rounds }, () => prepare(size));
+    const batches = Array.from({ length: rounds }, () => prepare(size, PER_VISITOR));
     const pg0 = postgresCpuMs(pgDir);
     const cpu = process.cpuUsage();
     const t = performance.now();

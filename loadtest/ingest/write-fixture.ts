@@ -15,8 +15,11 @@ export interface WriteFixture {
   pgDir: string;
   site: { id: string; publicKey: string };
   partitions: PartitionCache;
-  /** `n` prepared single beacons of bench:ingest's mix, each from a random one of 5,000 visitors. */
-  prepare(n: number): PreparedEvent[];
+  /**
+   * `n` prepared beacons of bench:ingest's mix; each run of `perVisitor` (default 1: single
+   * beacons) from one random visitor of 5,000, as bench:ingest's 20-event batches are.
+   */
+  prepare(n: number, perVisitor?: number): PreparedEvent[];
 }
 
 /**
@@ -35,9 +38,10 @@ export async function withWriteFixture(name: string, run: (f: WriteFixture) => P
       const rand = prng(1);
       const vs = visitors(5000, userAgents(1200, rand), rand);
       const salt = Buffer.alloc(32);
-      const prepare = (n: number): PreparedEvent[] =>
-        Array.from({ length: n }, () => {
-          const v = vs[Math.floor(rand() * vs.length)]!;
+      let v = vs[0]!;
+      const prepare = (n: number, perVisitor = 1): PreparedEvent[] =>
+        Array.from({ length: n }, (_, i) => {
+          if (i % perVisitor === 0) v = vs[Math.floor(rand() * vs.length)]!;
           const r = validateEvent(event(v, rand, site.publicKey));
           if (!r.ok) throw new Error(r.error);
           const p = prepareEvent(r.event, { siteId: site.id, visitorIdMode: 'auto', ip: v.ip, ua: v.ua, receivedAt: Date.now(), salt });
