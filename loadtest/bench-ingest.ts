@@ -4,8 +4,10 @@
  *   (a) a no-op Hono endpoint (the HTTP ceiling),
  *   (b) Tally's own pipeline writing one INSERT per event (INGEST_WRITE_MODE=insert, the Umami way).
  * Starts its own embedded PostgreSQL (fsync on: real durability) in a temp folder and Tally as a
- * child process (so its peak RSS can be read from /proc), drives it with autocannon, checks the
- * rows in PostgreSQL against the 202s, prints a table and the ratios against the targets.
+ * child process (so its peak RSS can be read from /proc), drives it with autocannon (closed loop:
+ * throughput) and, for the latency at 5,000 beacons/s, with an open-loop generator
+ * (ingest/open-loop.ts: evenly spaced sends, latency from each scheduled time), checks the rows in
+ * PostgreSQL against the 202s, prints a table and the ratios against the targets.
  * BENCH_SECONDS (default 10) sets each phase's length; a phase and its baselines run in
  * alternating slices (BENCH_ROUNDS, default 2, see PhaseTotal). BENCH_PHASES (e.g. `batch` or
  * `noop,single`; default all of noop, insert, single, batch, fixed) runs a subset, for profiling:
@@ -26,6 +28,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { CpuMeter } from './ingest/cpu.ts';
+import { openLoop, type OpenLoopResult } from './ingest/open-loop.ts';
 import { batches, prng, singles, userAgents, visitors, type BenchRequest } from './ingest/traffic.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -89,9 +92,12 @@ interface Phase {
 
 let meter: CpuMeter | undefined;
 
+/** What a phase's slice needs from either load generator. */
+type LoadResult = Pick<autocannon.Result, '2xx' | 'non2xx' | 'errors' | 'timeouts'> & { latency: { p50: number; p99: number; max: number } };
+
 type Target = { base: string; child: ChildProcess };
 
-/** Loads a target for `seconds` with random picks from `requests`; latency from the intended send time at a fixed rate. */
+/** Loads a target for `seconds` with random picks from `requests`, closed loop: each connection sends its next request on the answer. */
 function load(target: Target, requests: BenchRequest[], seconds: number, opts: { overallRate?: number; connections?: number }): Promise<autocannon.Result> {
   // autocannon walks one request list from the start on every connection, which would make all
   // connections send the same visitor's beacon at the same moment (unrealistic row-lock
@@ -101,7 +107,17 @@ function load(target: Target, requests: BenchRequest[], seconds: number, opts: {
     url: target.base,
     connections: opts.connections ?? CONNECTIONS,
     duration: seconds,
-    requests: [{ method: 'POST', path: '/collect', setupRequest: (req) => ({ ...req, ...requests[Math.floor(pick() * requests.length)]! }) }],
+    // A copy of the headers: autocannon writes its Content-Length into the object it is given.
+    requests: [
+      {
+        method: 'POST',
+        path: '/collect',
+        setupRequest: (req) => {
+          const r = requests[Math.floor(pick() * requests.length)]!;
+          return { ...req, ...r, headers: { ...r.headers } };
+        },
+      },
+    ],
     overallRate: opts.overallRate,
   });
 }
@@ -110,7 +126,7 @@ function load(target: Target, requests: BenchRequest[], seconds: number, opts: {
  * autocannon resolves at the deadline; requests still in flight go on being served (up to 2.6 s
  * for the INSERT baseline's batches) and would load whatever is measured next: let them finish.
  */
-function settle(result: autocannon.Result): Promise<void> {
+function settle(result: LoadResult): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(10_000, result.latency.max + 250)));
 }
 
@@ -144,7 +160,7 @@ class PhaseTotal {
     readonly eventsPerRequest: number,
   ) {}
 
-  add(result: autocannon.Result, seconds: number, cpu: { tallyUs: number; mainUs: number; pgUs: number } | undefined): void {
+  add(result: LoadResult, seconds: number, cpu: { tallyUs: number; mainUs: number; pgUs: number } | undefined): void {
     const ok = result['2xx'];
     this.seconds += seconds;
     this.ok += ok;
@@ -178,17 +194,66 @@ class PhaseTotal {
   }
 }
 
+/**
+ * The fixed-rate phase's load: open loop by default (open-loop.ts: evenly spaced sends, latency
+ * from each scheduled time); BENCH_FIXED_GENERATOR=autocannon measures it the way runs before
+ * 2026-11-30 01:50 UTC did (autocannon's overallRate: per-second bursts, see open-loop.ts).
+ */
+const FIXED_GENERATOR = process.env.BENCH_FIXED_GENERATOR ?? 'open-loop';
+/** Open loop only: seconds at the rate before the measured ones, left out of the latencies (open-loop.ts). */
+const FIXED_LEAD_IN_SECONDS = Number(process.env.BENCH_FIXED_LEAD_IN_SECONDS ?? 2);
+
 /** Runs one slice of a phase against a target and adds it to the phase's total. */
 async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[], seconds: number, opts: { overallRate?: number; connections?: number } = {}): Promise<void> {
   meter?.start(target.child.pid!);
-  const result = await load(target, requests, seconds, opts);
+  const result: LoadResult | OpenLoopResult =
+    opts.overallRate && FIXED_GENERATOR === 'open-loop'
+      ? await openLoop(target.base, requests, { rate: opts.overallRate, seconds, leadInSeconds: FIXED_LEAD_IN_SECONDS, connections: opts.connections ?? CONNECTIONS, pick: prng(requests.length) })
+      : await load(target, requests, seconds, opts);
+  if ('sendLag' in result) {
+    const lead = result.p99BySecond.slice(0, Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
+    const measured = result.p99BySecond.slice(Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
+    process.stderr.write(`  ${total.name}: p99 by second ${measured} ms (lead-in, not counted: ${lead} ms); generator send lag p99 ${result.sendLag.p99} ms, max ${result.sendLag.max}\n`);
+  }
   const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
   await settle(result);
-  total.add(result, seconds, cpu);
+  const span = 'span' in result ? result.span : seconds;
+  total.add(result, span, cpu);
   const ok = result['2xx'];
   const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${cpu.pgUs.toFixed(0)} µs`;
   const hwm = target.child.exitCode === null ? `, peak RSS so far ${vmHwmMb(target.child.pid!)} MB` : '';
-  process.stderr.write(`  ${total.name} (${seconds} s): ${Math.round(ok / seconds)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${result.non2xx + result.errors + result.timeouts}${cpuText}${hwm}\n`);
+  process.stderr.write(`  ${total.name} (${span} s): ${Math.round(ok / span)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${result.non2xx + result.errors + result.timeouts}${cpuText}${hwm}\n`);
+}
+
+/** Every histogram of /metrics as cumulative counts by bucket bound (seconds). */
+async function histogramBuckets(target: Target): Promise<Map<string, Map<string, number>>> {
+  const text = await (await fetch(`${target.base}/metrics`)).text();
+  const out = new Map<string, Map<string, number>>();
+  for (const m of text.matchAll(/^(\w+)_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+    let buckets = out.get(m[1]!);
+    if (!buckets) out.set(m[1]!, (buckets = new Map()));
+    buckets.set(m[2]!, Number(m[3]));
+  }
+  return out;
+}
+
+/**
+ * How a phase's write transactions were spread over the histogram's buckets, e.g. "≤ 25 ms 80 %,
+ * ≤ 50 ms 15 %, …": whether a latency tail comes from the writer or from elsewhere.
+ */
+function bucketDiffText(before = new Map<string, number>(), after = new Map<string, number>()): string {
+  const total = (after.get('+Inf') ?? 0) - (before.get('+Inf') ?? 0);
+  if (!total) return '(none)';
+  const parts: string[] = [];
+  let below = 0;
+  for (const [le, n] of after) {
+    const cumulative = n - (before.get(le) ?? 0);
+    if (cumulative === below) continue;
+    const label = le === '+Inf' ? 'more' : `≤ ${Number(le) * 1000} ms`;
+    parts.push(`${label} ${(((cumulative - below) / total) * 100).toFixed(1)} %`);
+    below = cumulative;
+  }
+  return `(${total} in all): ${parts.join(', ')}`;
 }
 
 function vmHwmMb(pid: number): number {
@@ -261,7 +326,14 @@ async function main(): Promise<void> {
     }
     await noop?.stop();
     await ins?.stop();
-    if (PHASES.has('fixed')) await drive(totals.fixed, tally, copyReqs.single, SECONDS, { overallRate: FIXED_RATE, connections: 600 });
+    if (PHASES.has('fixed')) {
+      const before = await histogramBuckets(tally);
+      await drive(totals.fixed, tally, copyReqs.single, SECONDS, { overallRate: FIXED_RATE, connections: 600 });
+      const after = await histogramBuckets(tally);
+      for (const [name, what] of [['tally_ingest_request_seconds', 'requests as Tally timed them'], ['tally_ingest_write_seconds', 'writer transactions']] as const) {
+        process.stderr.write(`  ${totals.fixed.name}: ${what}, by duration ${bucketDiffText(before.get(name), after.get(name))}\n`);
+      }
+    }
     const [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed] = Object.values(totals).map((t) => t.phase()) as [Phase, Phase, Phase, Phase, Phase, Phase, Phase];
     const rssMb = vmHwmMb(tally.child.pid!);
     const metrics = await (await fetch(`${tally.base}/metrics`)).text();

@@ -8,6 +8,7 @@ export interface IngestMetrics {
   requests: Counter<'status'>;
   batchRows: Histogram;
   copySeconds: Histogram;
+  requestSeconds: Histogram;
   inflightRows: Gauge;
   spoolEvents: Gauge;
   spoolBytes: Gauge;
@@ -42,6 +43,12 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       name: 'tally_ingest_write_seconds',
       help: 'Duration of one write transaction (dedup + sessions + COPY + commit)',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    requestSeconds: new Histogram({
+      name: 'tally_ingest_request_seconds',
+      help: 'POST /collect from its headers being read to its answer (body, validation, the wait for the commit); client-side latency adds the queueing before',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     }),
     inflightRows: new Gauge({ name: 'tally_ingest_inflight_rows', help: 'Accepted rows not yet durable', registers: [registry] }),

@@ -109,7 +109,9 @@ export function ingestRoutes({ config, ctx, stopping }: IngestRouteOptions): Hon
       if (wait) return refuse(c, 429, `rate limit: at most ${config.RATE_LIMIT_PER_MINUTE} requests per minute per client`, wait);
       const length = Number(c.req.header('content-length') ?? 0);
       if (length > MAX_BODY_BYTES) return refuse(c, 413, `body too large: ${length} bytes (at most ${MAX_BODY_BYTES})`);
+      const started = performance.now();
       await next();
+      ctx.metrics.requestSeconds.observe((performance.now() - started) / 1000);
     },
     async (c) => {
       const request = await readRequest(c);
