@@ -161,6 +161,13 @@ describe('POST /collect: storage and enrichment', () => {
     expect(metrics).toMatch(/tally_ingest_rejections_total\{reason="unknown_site"\}/);
   });
 
+  it('times each POST /collect on the server (tally_ingest_request_seconds)', async () => {
+    const timed = async () => Number(/^tally_ingest_request_seconds_count (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+    const before = await timed();
+    expect((await post({ site: key, type: 'pageview', url: 'https://shop.example/timed' })).status).toBe(202);
+    expect(await timed()).toBe(before + 1);
+  });
+
   it('is idempotent: the same id twice (with and without ts) is stored once', async () => {
     const id = crypto.randomUUID();
     const ev = { site: key, type: 'event', name: 'retry', id };
