@@ -225,11 +225,19 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
   process.stderr.write(`  ${total.name} (${span} s): ${Math.round(ok / span)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx/errors ${result.non2xx + result.errors + result.timeouts}${cpuText}${hwm}\n`);
 }
 
-/** Every histogram of /metrics as cumulative counts by bucket bound (seconds). */
-async function histogramBuckets(target: Target): Promise<Map<string, Map<string, number>>> {
-  const text = await (await fetch(`${target.base}/metrics`)).text();
+async function scrape(target: Target): Promise<string> {
+  return (await fetch(`${target.base}/metrics`)).text();
+}
+
+/** A sample without labels from a /metrics text. */
+function sample(metrics: string, name: string): number {
+  return Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+}
+
+/** Every histogram of a /metrics text as cumulative counts by bucket bound (seconds). */
+function histogramBuckets(metrics: string): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
-  for (const m of text.matchAll(/^(\w+)_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
+  for (const m of metrics.matchAll(/^(\w+)_bucket\{le="([^"]+)"\} (\d+)$/gm)) {
     let buckets = out.get(m[1]!);
     if (!buckets) out.set(m[1]!, (buckets = new Map()));
     buckets.set(m[2]!, Number(m[3]));
@@ -327,21 +335,26 @@ async function main(): Promise<void> {
     await noop?.stop();
     await ins?.stop();
     if (PHASES.has('fixed')) {
-      const before = await histogramBuckets(tally);
+      // prom-client resets the event-loop delay histogram at each scrape: the second one covers this phase.
+      const before = histogramBuckets(await scrape(tally));
       await drive(totals.fixed, tally, copyReqs.single, SECONDS, { overallRate: FIXED_RATE, connections: 600 });
-      const after = await histogramBuckets(tally);
+      const text = await scrape(tally);
+      const after = histogramBuckets(text);
       for (const [name, what] of [['tally_ingest_request_seconds', 'requests as Tally timed them'], ['tally_ingest_write_seconds', 'writer transactions']] as const) {
         process.stderr.write(`  ${totals.fixed.name}: ${what}, by duration ${bucketDiffText(before.get(name), after.get(name))}\n`);
       }
+      const lagMs = (name: string) => (sample(text, name) * 1000).toFixed(1);
+      process.stderr.write(`  ${totals.fixed.name}: event-loop delay p99 ${lagMs('nodejs_eventloop_lag_p99_seconds')} ms, max ${lagMs('nodejs_eventloop_lag_max_seconds')} ms\n`);
     }
     const [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed] = Object.values(totals).map((t) => t.phase()) as [Phase, Phase, Phase, Phase, Phase, Phase, Phase];
     const rssMb = vmHwmMb(tally.child.pid!);
-    const metrics = await (await fetch(`${tally.base}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const metrics = await scrape(tally);
+    const metric = (name: string) => sample(metrics, name);
     const batchesN = metric('tally_ingest_batch_rows_count');
     const gcMs = (kind: string) => Math.round(Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000);
     process.stderr.write(
-      `  event loop: lag p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms; GC: minor ${gcMs('minor')} ms, major ${gcMs('major')} ms, incremental ${gcMs('incremental')} ms in all\n`,
+      // With the fixed phase, the delay was printed for it; this scrape would cover only the moments since.
+      `  ${PHASES.has('fixed') ? '' : `event-loop delay p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms; `}GC: minor ${gcMs('minor')} ms, major ${gcMs('major')} ms, incremental ${gcMs('incremental')} ms in all\n`,
     );
     process.stderr.write(`  writer: ${r(batchesN)} transactions, mean ${(metric('tally_ingest_batch_rows_sum') / batchesN).toFixed(1)} events each, mean ${((metric('tally_ingest_write_seconds_sum') / batchesN) * 1000).toFixed(1)} ms each\n`);
     const exit = await tally.stop();
