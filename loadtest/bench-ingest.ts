@@ -213,7 +213,7 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
   if ('sendLag' in result) {
     const lead = result.p99BySecond.slice(0, Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
     const measured = result.p99BySecond.slice(Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
-    process.stderr.write(`  ${total.name}: p99 by second ${measured} ms (lead-in, not counted: ${lead} ms); generator send lag p99 ${result.sendLag.p99} ms, max ${result.sendLag.max}\n`);
+    process.stderr.write(`  ${total.name}: p99 by second ${measured} ms (lead-in, not counted: ${lead} ms); sends late (generator busy or all connections waiting) p99 ${result.sendLag.p99} ms, max ${result.sendLag.max}\n`);
   }
   const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
   await settle(result);
