@@ -65,4 +65,15 @@ describe('eventsCopyData', () => {
     });
     expect(stored.rows).toEqual(events.map((e) => ({ message: e.rows[0]![5], stack: e.rows[0]![6], visitorId: 'v-😀' })));
   });
+
+  it('dates an idempotency key by when it was stored, so a late replay keeps its key for the full period', async () => {
+    const threeDaysAgo = Date.now() - 3 * 86_400_000;
+    const replayed = errorEvent('replayed from the spool', 'x', threeDaysAgo);
+    await writeTransaction(db.pool, new PartitionCache(), [replayed]);
+    const key = await db.pool.query<{ age: number }>({
+      text: `SELECT extract(epoch FROM now() - received_at)::float8 AS age FROM ingest_dedup WHERE site_id = $1::bigint AND event_id = $2::uuid`,
+      values: [siteId, replayed.eventId],
+    });
+    expect(key.rows[0]!.age).toBeLessThan(60);
+  });
 });
