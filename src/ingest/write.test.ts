@@ -65,8 +65,10 @@ describe('eventsCopyData', () => {
     });
     expect(stored.rows).toEqual(events.map((e) => ({ message: e.rows[0]![5], stack: e.rows[0]![6], visitorId: 'v-😀' })));
   });
+});
 
-  it('dates an idempotency key by when it was stored, so a late replay keeps its key for the full period', async () => {
+describe('idempotency keys', () => {
+  it('dates a key by when it was stored, so a late replay keeps its key for the full period', async () => {
     const threeDaysAgo = Date.now() - 3 * 86_400_000;
     const replayed = errorEvent('replayed from the spool', 'x', threeDaysAgo);
     await writeTransaction(db.pool, new PartitionCache(), [replayed]);
