@@ -210,14 +210,15 @@ async function drive(total: PhaseTotal, target: Target, requests: BenchRequest[]
     opts.overallRate && FIXED_GENERATOR === 'open-loop'
       ? await openLoop(target.base, requests, { rate: opts.overallRate, seconds, leadInSeconds: FIXED_LEAD_IN_SECONDS, connections: opts.connections ?? CONNECTIONS, pick: prng(requests.length) })
       : await load(target, requests, seconds, opts);
-  if ('sendLag' in result) {
+  const open = 'span' in result;
+  if (open) {
     const lead = result.p99BySecond.slice(0, Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
     const measured = result.p99BySecond.slice(Math.ceil(FIXED_LEAD_IN_SECONDS)).join(' ');
     process.stderr.write(`  ${total.name}: p99 by second ${measured} ms (lead-in, not counted: ${lead} ms); sends late (generator busy or all connections waiting) p99 ${result.sendLag.p99} ms, max ${result.sendLag.max}\n`);
   }
   const cpu = meter?.stop(target.child.pid!, result['2xx'] * total.eventsPerRequest);
   await settle(result);
-  const span = 'span' in result ? result.span : seconds;
+  const span = open ? result.span : seconds;
   total.add(result, span, cpu);
   const ok = result['2xx'];
   const cpuText = cpu === undefined ? '' : `, CPU/event: server ${cpu.tallyUs.toFixed(0)} µs (main thread ${cpu.mainUs.toFixed(0)}), PostgreSQL ${cpu.pgUs.toFixed(0)} µs`;
@@ -234,6 +235,12 @@ function sample(metrics: string, name: string): number {
   return Number(new RegExp(`^${name} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
 }
 
+/** prom-client's event-loop delay since its previous scrape (it resets the histogram at each). */
+function eventLoopDelayText(metrics: string): string {
+  const ms = (name: string) => (sample(metrics, name) * 1000).toFixed(1);
+  return `event-loop delay p99 ${ms('nodejs_eventloop_lag_p99_seconds')} ms, max ${ms('nodejs_eventloop_lag_max_seconds')} ms`;
+}
+
 /** Every histogram of a /metrics text as cumulative counts by bucket bound (seconds). */
 function histogramBuckets(metrics: string): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
@@ -246,8 +253,8 @@ function histogramBuckets(metrics: string): Map<string, Map<string, number>> {
 }
 
 /**
- * How a phase's write transactions were spread over the histogram's buckets, e.g. "≤ 25 ms 80 %,
- * ≤ 50 ms 15 %, …": whether a latency tail comes from the writer or from elsewhere.
+ * How a phase's observations (requests, write transactions) spread over a histogram's buckets,
+ * e.g. "≤ 25 ms 80 %, ≤ 50 ms 15 %, …": whether a latency tail comes from the writer or elsewhere.
  */
 function bucketDiffText(before = new Map<string, number>(), after = new Map<string, number>()): string {
   const total = (after.get('+Inf') ?? 0) - (before.get('+Inf') ?? 0);
@@ -335,7 +342,7 @@ async function main(): Promise<void> {
     await noop?.stop();
     await ins?.stop();
     if (PHASES.has('fixed')) {
-      // prom-client resets the event-loop delay histogram at each scrape: the second one covers this phase.
+      // The second scrape's event-loop delay covers this phase (eventLoopDelayText).
       const before = histogramBuckets(await scrape(tally));
       await drive(totals.fixed, tally, copyReqs.single, SECONDS, { overallRate: FIXED_RATE, connections: 600 });
       const text = await scrape(tally);
@@ -343,8 +350,7 @@ async function main(): Promise<void> {
       for (const [name, what] of [['tally_ingest_request_seconds', 'requests as Tally timed them'], ['tally_ingest_write_seconds', 'writer transactions']] as const) {
         process.stderr.write(`  ${totals.fixed.name}: ${what}, by duration ${bucketDiffText(before.get(name), after.get(name))}\n`);
       }
-      const lagMs = (name: string) => (sample(text, name) * 1000).toFixed(1);
-      process.stderr.write(`  ${totals.fixed.name}: event-loop delay p99 ${lagMs('nodejs_eventloop_lag_p99_seconds')} ms, max ${lagMs('nodejs_eventloop_lag_max_seconds')} ms\n`);
+      process.stderr.write(`  ${totals.fixed.name}: ${eventLoopDelayText(text)}\n`);
     }
     const [noopSingle, noopBatch, insSingle, insBatch, single, batch, fixed] = Object.values(totals).map((t) => t.phase()) as [Phase, Phase, Phase, Phase, Phase, Phase, Phase];
     const rssMb = vmHwmMb(tally.child.pid!);
@@ -354,7 +360,7 @@ async function main(): Promise<void> {
     const gcMs = (kind: string) => Math.round(Number(new RegExp(`^nodejs_gc_duration_seconds_sum\\{kind="${kind}"\\} ([\\d.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN) * 1000);
     process.stderr.write(
       // With the fixed phase, the delay was printed for it; this scrape would cover only the moments since.
-      `  ${PHASES.has('fixed') ? '' : `event-loop delay p99 ${(metric('nodejs_eventloop_lag_p99_seconds') * 1000).toFixed(1)} ms, max ${(metric('nodejs_eventloop_lag_max_seconds') * 1000).toFixed(1)} ms; `}GC: minor ${gcMs('minor')} ms, major ${gcMs('major')} ms, incremental ${gcMs('incremental')} ms in all\n`,
+      `  ${PHASES.has('fixed') ? '' : `${eventLoopDelayText(metrics)}; `}GC: minor ${gcMs('minor')} ms, major ${gcMs('major')} ms, incremental ${gcMs('incremental')} ms in all\n`,
     );
     process.stderr.write(`  writer: ${r(batchesN)} transactions, mean ${(metric('tally_ingest_batch_rows_sum') / batchesN).toFixed(1)} events each, mean ${((metric('tally_ingest_write_seconds_sum') / batchesN) * 1000).toFixed(1)} ms each\n`);
     const exit = await tally.stop();
