@@ -17,7 +17,7 @@ import { startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { createApp } from '../src/http/app.ts';
-import { runCommerceRollups } from '../src/jobs/commerce-rollups.ts';
+import { runCommerceRollups } from '../src/reports/revenue/commerce-rollups.ts';
 import { createLogger } from '../src/log.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { createToken } from '../src/sites/tokens.ts';

@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../src/db/migrate.ts';
-import { uuidv7 } from '../src/ingest/event-id.ts';
+import { uuidv7 } from '../src/ingest/enrich/event-id.ts';
 import pg from 'pg';
 import { withTempPostgres } from './ingest/temp-postgres.ts';
 

@@ -2,7 +2,7 @@
  * `npm run bench:ingest` — ingestion throughput and latency, against baselines measured in the
  * same run on the same machine:
  *   (a) a no-op Hono endpoint (the HTTP ceiling),
- *   (b) Tally's own pipeline writing one INSERT per event (INGEST_WRITE_MODE=insert, the Umami way).
+ *   (b) Tally's own pipeline writing one INSERT per event (loadtest/ingest/insert-server.ts, the Umami way).
  * Starts its own embedded PostgreSQL (fsync on: real durability) in a temp folder and Tally as a
  * child process (so its peak RSS can be read from /proc), drives it with autocannon (closed loop:
  * throughput) and, for the latency at 5,000 beacons/s, with an open-loop generator
@@ -306,7 +306,7 @@ async function main(): Promise<void> {
     // Every served process starts and warms up first; the measured phases then alternate between
     // them slice by slice (PhaseTotal).
     const noop = PHASES.has('noop') ? await startChild(['bin/run-ts.mjs', 'loadtest/ingest/noop-server.ts'], {}) : undefined;
-    const ins = PHASES.has('insert') ? await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], { ...tallyEnv, INGEST_WRITE_MODE: 'insert', TALLY_DATA_DIR: join(dir, 'data-insert') }) : undefined;
+    const ins = PHASES.has('insert') ? await startChild([...SERVER_FLAGS, 'bin/run-ts.mjs', 'loadtest/ingest/insert-server.ts'], { ...tallyEnv, TALLY_DATA_DIR: join(dir, 'data-insert') }) : undefined;
     const tally = await startChild([...SERVER_FLAGS, 'bin/tally.mjs', 'serve'], tallyEnv);
     children.push(...[noop, ins, tally].filter((c) => c !== undefined));
     if (noop) {

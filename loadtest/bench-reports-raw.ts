@@ -28,7 +28,7 @@ export const RAW: Record<string, (site: string, start: Date, end: Date, tz: stri
   /**
    * Totals, day series, customers, new customers, first-touch channels (the channel of the
    * buyer's earliest pageview ever, if not after the order; else 'unknown') for orders and for
-   * refunds on their own day, and top products — as src/reports/revenue.ts and the tests'
+   * refunds on their own day, and top products — as src/reports/revenue/report.ts and the tests'
    * brute force (test/helpers/commerce-brute.ts) define them.
    */
   revenue: (site, start, end, tz) => {

@@ -26,11 +26,11 @@ import { startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { runJobsNow } from '../src/jobs/run.ts';
-import { runTrafficRollup } from '../src/jobs/rollups.ts';
+import { runTrafficRollup } from '../src/reports/overview/traffic-rollup.ts';
 import { runDemo } from '../src/demo/run.ts';
-import { runProductTrafficRollup } from '../src/reports/products-traffic-rollup.ts';
+import { runProductTrafficRollup } from '../src/reports/products/traffic-rollup.ts';
 import { createLogger } from '../src/log.ts';
-import { addDays, localDateToUtc, todayIn } from '../src/reports/params.ts';
+import { addDays, localDateToUtc, todayIn } from '../src/reports/common/params.ts';
 import { startServer } from '../src/server.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       //    the rollup pages yet (the overview's top-list query: 112 ms on a fresh backend, all
       //    shared-buffer hits but ~1,400 minor page faults, then 6–8 ms). Together with a
       //    parallel plan for that query that came and went with ANALYZE (now always serial:
-      //    src/reports/serial.ts), this gave overview 90 d p95 26–109 ms across runs of the
+      //    src/reports/common/serial.ts), this gave overview 90 d p95 26–109 ms across runs of the
       //    same code (docs/benchmarks.md).
       for (const c of cases) {
         const times: number[] = [];

@@ -32,8 +32,6 @@ export const configSchema = z.object({
   MAX_INFLIGHT_ROWS: int(100, 10_000_000).default(100_000),
   /** Concurrent write transactions of the ingest writer, at most (group commit batches in flight; the second starts only under a backlog). */
   INGEST_WRITERS: int(1, 32).default(2),
-  /** 'insert' = one INSERT per event: the benchmark's baseline only, never for production. */
-  INGEST_WRITE_MODE: z.enum(['copy', 'insert']).default('copy'),
   /**
    * A write transaction still unanswered after this long is abandoned: its connection is closed,
    * its events are fsynced to the spool and acknowledged, and the replay stores them once (their

@@ -7,6 +7,7 @@ import { createPool } from './db/pool.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { createIngestService } from './ingest/service.ts';
+import type { WriterFactory } from './ingest/writer/create-writer.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
 
@@ -18,8 +19,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+export interface ServerOptions {
+  /** Replaces ingestion's writer: the benchmark's one-INSERT-per-event baseline (loadtest/ingest/insert-server.ts). */
+  createWriter?: WriterFactory;
+}
+
 /** `npm start`: database (embedded or DATABASE_URL), migrations, HTTP, ingestion, jobs. */
-export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL)): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger = createLogger(config.LOG_LEVEL), options: ServerOptions = {}): Promise<RunningServer> {
   const db = await openDatabase(config);
   // Reports run their queries concurrently (revenue with compare=previous: 6 at once): keep that
   // many connections warm across quiet minutes (pool.ts, minIdle).
@@ -41,7 +47,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const deps: AppDeps = { config, pool, logger, registry };
-  const ingest = createIngestService(deps);
+  const ingest = createIngestService(deps, options.createWriter);
   const scheduler = createScheduler(deps);
   await ingest.start();
   const app = createApp(deps, [ingest.routes]);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestDirect } from '../src/ingest/direct.ts';
+import { ingestDirect } from '../src/ingest/writer/direct.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../src/db/embedded.ts';
-import { sessionIdFor } from '../src/ingest/sessions.ts';
+import { sessionIdFor } from '../src/ingest/writer/sessions.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 import { startTestServer } from './helpers/server.ts';

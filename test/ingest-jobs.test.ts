@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
-import { ingestDirect } from '../src/ingest/direct.ts';
+import { ingestDirect } from '../src/ingest/writer/direct.ts';
 import { partitionJob } from '../src/jobs/partitions.ts';
 import { retentionJob } from '../src/jobs/retention.ts';
 import { dedupCleanupJob, saltJob } from '../src/jobs/salts.ts';

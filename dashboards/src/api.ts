@@ -1,6 +1,6 @@
 // Response row types are the server's own (type-only imports: erased from the browser bundle).
-import type { ProductRow } from '../../src/reports/products.ts';
-import type { RevenueReport, RevenueTotals } from '../../src/reports/revenue.ts';
+import type { ProductRow } from '../../src/reports/products/report.ts';
+import type { RevenueReport, RevenueTotals } from '../../src/reports/revenue/report.ts';
 
 export type { ProductRow, RevenueTotals };
 
@@ -56,7 +56,7 @@ export interface Realtime {
   window_seconds: number;
 }
 
-/** The raw tables of GET /export/{table}.csv (src/reports/export.ts). */
+/** The raw tables of GET /export/{table}.csv (src/reports/export/csv.ts). */
 export const EXPORT_TABLES = [
   'pageviews', 'events', 'sessions', 'orders', 'order_items', 'refunds', 'customers', 'products', 'errors', 'vitals', 'heatmap_points',
 ] as const;

@@ -23,7 +23,7 @@ export interface ViewState {
 
 export const PERIODS: readonly Period[] = ['today', '7d', '30d', '90d', 'custom'];
 export const INTERVALS: readonly Interval[] = ['hour', 'day', 'week', 'month'];
-/** The API refuses hour buckets over more than 31 days (params.ts MAX_HOUR_DAYS). */
+/** The API refuses hour buckets over more than 31 days (src/reports/common/params.ts MAX_HOUR_DAYS). */
 export const MAX_HOUR_DAYS = 31;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;

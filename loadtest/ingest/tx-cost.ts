@@ -6,7 +6,7 @@
  * process's CPU per event. What it shows: a transaction's fixed cost (the commit's WAL flush,
  * each statement) dominates below ~50 events.
  */
-import { writeTransaction } from '../../src/ingest/write.ts';
+import { writeTransaction } from '../../src/ingest/writer/write.ts';
 import { postgresCpuMs } from './cpu.ts';
 import { withWriteFixture } from './write-fixture.ts';
 

@@ -4,8 +4,8 @@
  * `node bin/run-ts.mjs loadtest/ingest/tx-micro.ts`. Each statement runs on its own, so the
  * times are PostgreSQL's (plus one local round trip), on an otherwise idle machine.
  */
-import { mergeStatesQuery } from '../../src/ingest/sessions.ts';
-import { keysQuery, writeTransaction } from '../../src/ingest/write.ts';
+import { mergeStatesQuery } from '../../src/ingest/writer/sessions.ts';
+import { keysQuery, writeTransaction } from '../../src/ingest/writer/write.ts';
 import { withWriteFixture } from './write-fixture.ts';
 
 const BATCH = Number(process.env.TX_BATCH ?? 166);

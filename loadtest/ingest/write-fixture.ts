@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate.ts';
 import { createPool, type Pool } from '../../src/db/pool.ts';
-import { prepareEvent } from '../../src/ingest/prepare.ts';
-import { validateEvent } from '../../src/ingest/schema.ts';
+import { prepareEvent } from '../../src/ingest/enrich/prepare.ts';
+import { validateEvent } from '../../src/ingest/validate/validate.ts';
 import type { PreparedEvent } from '../../src/ingest/tables.ts';
-import { PartitionCache, writeTransaction } from '../../src/ingest/write.ts';
+import { PartitionCache, writeTransaction } from '../../src/ingest/writer/write.ts';
 import { createSite } from '../../src/sites/sites.ts';
 import { withTempPostgres } from './temp-postgres.ts';
 import { event, prng, userAgents, visitors } from './traffic.ts';

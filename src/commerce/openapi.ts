@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OpenApiPaths } from '../http/openapi.ts';
+import type { OpenApiPaths } from '../http/openapi-types.ts';
 import { MAX_ITEMS_PER_REQUEST } from './limits.ts';
 import { COMMERCE_KINDS, schemas, type CommerceKind } from './schemas.ts';
 

@@ -1,7 +1,10 @@
 import type { Customer, Order, OrderItem, Refund } from '../commerce/schemas.ts';
-import { errorFingerprint } from '../ingest/prepare.ts';
-import { classifySource, parseUserAgent, sessionIdFor, type RawTable, type SourceInfo, type UserAgentInfo } from '../ingest/direct.ts';
-import type { CopyValue } from '../ingest/copy.ts';
+import { errorFingerprint } from '../ingest/enrich/prepare.ts';
+import { classifySource, type SourceInfo } from '../ingest/enrich/referrer.ts';
+import { parseUserAgent, type UserAgentInfo } from '../ingest/enrich/ua.ts';
+import type { RawTable } from '../ingest/tables.ts';
+import { sessionIdFor } from '../ingest/writer/sessions.ts';
+import type { CopyValue } from '../ingest/writer/copy.ts';
 import { Rng } from './prng.ts';
 import {
   CATEGORIES, COUNTRIES, DEVICE_WEIGHTS, DEVICES, EXPERIMENT, HOST, HOUR_WEIGHT, JS_ERRORS, ORIGIN, PRODUCTS,

@@ -4,8 +4,8 @@ import type { CommerceKind, Customer, KindTypes, Order, Refund } from '../commer
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { copyField, type CopyValue } from '../ingest/copy.ts';
-import { COMMON_COLUMNS, TABLE_COLUMNS, type RawTable } from '../ingest/direct.ts';
+import { copyField, type CopyValue } from '../ingest/writer/copy.ts';
+import { COMMON_COLUMNS, TABLE_COLUMNS, type RawTable } from '../ingest/tables.ts';
 import type { DemoSink } from './simulate.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { commerceRoutes } from '../commerce/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
-import { commerceReportRoutes } from '../reports/commerce-routes.ts';
+import { jobRoutes } from '../jobs/routes.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { trackerRoutes } from '../tracker/routes.ts';
 import type { AppDeps } from './deps.ts';
@@ -18,7 +18,7 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', trackerRoutes(deps));
   app.route('/', commerceRoutes(deps));
   app.route('/', reportRoutes(deps));
-  app.route('/', commerceReportRoutes(deps));
+  app.route('/', jobRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', openApiRoutes());
   for (const routes of extra) app.route('/', routes);

@@ -1,12 +1,10 @@
 import { Hono } from 'hono';
 import { commerceOpenApi } from '../commerce/openapi.ts';
 import { ingestOpenApi } from '../ingest/openapi.ts';
-import { commerceReportsOpenApi } from '../reports/commerce-openapi.ts';
+import { jobsOpenApi } from '../jobs/openapi.ts';
 import { reportsOpenApi } from '../reports/openapi.ts';
 import { trackerOpenApi } from '../tracker/openapi.ts';
-
-/** OpenAPI 3.1 paths of one area: `{ "/collect": { post: {...} } }`. */
-export type OpenApiPaths = Record<string, Record<string, unknown>>;
+import type { OpenApiPaths } from './openapi-types.ts';
 
 const opsOpenApi: OpenApiPaths = {
   '/healthz': { get: { summary: 'Liveness: 200 while the process runs', responses: { 200: { description: 'alive' } } } },
@@ -26,7 +24,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...commerceReportsOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi },
   };
 }
 

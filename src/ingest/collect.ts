@@ -6,11 +6,12 @@ import { lookupGeo } from './enrich/geo.ts';
 import { parseUserAgent } from './enrich/ua.ts';
 import { SaltCache, utcDay } from './enrich/visitor.ts';
 import type { IngestMetrics } from './metrics.ts';
-import { prepareEvent, type Sender } from './prepare.ts';
-import { MAX_FUTURE_MS, MAX_PAST_MS, validateEvent, type ValidEvent } from './schema.ts';
+import { prepareEvent, type Sender } from './enrich/prepare.ts';
+import { MAX_FUTURE_MS, MAX_PAST_MS, type ValidEvent } from './validate/schema.ts';
+import { validateEvent } from './validate/validate.ts';
 import { rowCount, TYPE_OF_TABLE, type PreparedEvent } from './tables.ts';
 import type { InflightRows } from './inflight.ts';
-import { NotDurableError, type IngestWriter } from './writer.ts';
+import { NotDurableError, type IngestWriter } from './writer/writer.ts';
 
 export const MAX_EVENTS = 500;
 export const MAX_BODY_BYTES = 512 * 1024;

@@ -1,4 +1,4 @@
-import type { OpenApiPaths } from '../http/openapi.ts';
+import type { OpenApiPaths } from '../http/openapi-types.ts';
 
 const common = {
   site: { type: 'string', description: "the site's public key (here or at the batch level)" },

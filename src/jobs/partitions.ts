@@ -1,7 +1,5 @@
+import { ensurePartitionsAhead, MONTHS_AHEAD } from '../db/partitions.ts';
 import type { JobDefinition } from './types.ts';
-
-/** Months of partitions kept ready ahead of the current one (contract: at least two). */
-export const MONTHS_AHEAD = 3;
 
 /**
  * Keeps monthly partitions of every raw table existing for the current month and MONTHS_AHEAD
@@ -14,11 +12,6 @@ export const partitionJob: JobDefinition = {
   description: `create monthly partitions of the raw tables for this month and ${MONTHS_AHEAD} ahead`,
   intervalSeconds: 3600,
   async run({ pool }) {
-    const r = await pool.query<{ n: number }>({
-      text: `SELECT tally_ensure_partitions((now() AT TIME ZONE 'UTC')::date,
-                                            ((now() AT TIME ZONE 'UTC') + make_interval(months => $1::int))::date) AS n`,
-      values: [MONTHS_AHEAD],
-    });
-    return { rows: 0, detail: { checked: r.rows[0]!.n } };
+    return { rows: 0, detail: { checked: await ensurePartitionsAhead(pool) } };
   },
 };

@@ -1,8 +1,7 @@
 import type { Config } from '../config.ts';
-import { trafficRebuildJob, trafficRollupJob } from './rollups.ts';
 import type { JobDefinition } from './types.ts';
-import { commerceRollupsJob, commerceRollupsRebuildJob } from './commerce-rollups.ts';
 import { partitionJob } from './partitions.ts';
+import { commerceRollupsJob, commerceRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 

@@ -1,4 +1,4 @@
-import type { OpenApiPaths } from '../http/openapi.ts';
+import type { OpenApiPaths } from '../http/openapi-types.ts';
 
 /** OpenAPI path of the tracker script (merged into /openapi.json); details in docs/api.md#tracker. */
 export const trackerOpenApi: OpenApiPaths = {

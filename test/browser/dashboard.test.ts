@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestDirect } from '../../src/ingest/direct.ts';
+import { ingestDirect } from '../../src/ingest/writer/direct.ts';
 import { runJobsNow } from '../../src/jobs/run.ts';
 import type { RunningServer } from '../../src/server.ts';
 import { createSite } from '../../src/sites/sites.ts';

@@ -1,5 +1,7 @@
 import type pg from 'pg';
-import { ingestDirect, PartitionCache, SaltCache } from '../../ingest/direct.ts';
+import { SaltCache } from '../../ingest/enrich/visitor.ts';
+import { ingestDirect } from '../../ingest/writer/direct.ts';
+import { PartitionCache } from '../../ingest/writer/write.ts';
 import type { LoadOptions, LoadStats } from './loader.ts';
 import type { SourceRecord } from './records.ts';
 

@@ -1,0 +1,50 @@
+import { rebuildTrafficRollups, runTrafficRollup, type RollupOutcome } from '../reports/overview/traffic-rollup.ts';
+import { rebuildCommerceRollups, runCommerceRollups } from '../reports/revenue/commerce-rollups.ts';
+import type { JobDefinition, JobResult } from './types.ts';
+
+/**
+ * The jobs that keep each report's rollups fresh. The work lives in the report's folder
+ * (src/reports/<report>/…-rollup.ts, called with a pool like all query code); here it gets its
+ * name, description and interval, so the scheduler knows it and nothing in src/reports knows the
+ * scheduler.
+ */
+function outcome(o: RollupOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, stepMs: o.stepMs } };
+}
+
+/** Sessions and traffic rollups (overview); runs often enough to meet FRESHNESS_SECONDS. */
+export const trafficRollupJob: JobDefinition = {
+  name: 'rollups',
+  description: 'Fold new pageviews into sessions, hourly/daily traffic rollups and visitor sets',
+  intervalSeconds: 15,
+  run: async (ctx) => outcome(await runTrafficRollup(ctx.pool, { signal: ctx.signal })),
+};
+
+/** Not scheduled (interval 0): `tally jobs run rollups-rebuild`. */
+export const trafficRebuildJob: JobDefinition = {
+  name: 'rollups-rebuild',
+  description: 'Rebuild sessions and traffic rollups from the raw pageviews (manual)',
+  intervalSeconds: 0,
+  run: async (ctx) => outcome(await rebuildTrafficRollups(ctx.pool, { signal: ctx.signal })),
+};
+
+/**
+ * Revenue, customer and product rollups (revenue and products reports). The interval is a quarter
+ * of FRESHNESS_SECONDS (like the traffic rollup) so that a write is in the reports within it even
+ * after one failed, retried run.
+ */
+export function commerceRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'commerce-rollups',
+    description: 'Incremental revenue, customer and product rollups from orders, refunds, items and raw product views/add-to-carts',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: (ctx) => runCommerceRollups(ctx),
+  };
+}
+
+export const commerceRollupsRebuildJob: JobDefinition = {
+  name: 'commerce-rollups-rebuild',
+  description: 'Rebuilds every commerce rollup from the commerce and raw tables (manual: tally jobs run commerce-rollups-rebuild)',
+  intervalSeconds: 0, // manual only (registry.ts)
+  run: (ctx) => rebuildCommerceRollups(ctx),
+};
