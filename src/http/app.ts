@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { commerceRoutes } from '../commerce/routes.ts';
 import { dashboardRoutes } from '../dashboard/routes.ts';
+import { experimentRoutes } from '../experiments/routes.ts';
 import { jobRoutes } from '../jobs/routes.ts';
 import { reportRoutes } from '../reports/routes.ts';
 import { trackerRoutes } from '../tracker/routes.ts';
@@ -8,6 +9,7 @@ import type { AppDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
 import { openApiRoutes } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
+import { statsRoutes } from './stats-routes.ts';
 
 /** The whole HTTP surface; each area mounts its own routes module. */
 export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
@@ -18,7 +20,9 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', trackerRoutes(deps));
   app.route('/', commerceRoutes(deps));
   app.route('/', reportRoutes(deps));
+  app.route('/', experimentRoutes(deps));
   app.route('/', jobRoutes(deps));
+  app.route('/', statsRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', openApiRoutes());
   for (const routes of extra) app.route('/', routes);
