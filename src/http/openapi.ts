@@ -5,6 +5,7 @@ import { jobsOpenApi } from '../jobs/openapi.ts';
 import { reportsOpenApi } from '../reports/openapi.ts';
 import { trackerOpenApi } from '../tracker/openapi.ts';
 import type { OpenApiPaths } from './openapi-types.ts';
+import { statsOpenApi } from './stats-openapi.ts';
 
 const opsOpenApi: OpenApiPaths = {
   '/healthz': { get: { summary: 'Liveness: 200 while the process runs', responses: { 200: { description: 'alive' } } } },
@@ -24,7 +25,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi, ...statsOpenApi },
   };
 }
 
