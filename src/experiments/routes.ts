@@ -1,0 +1,81 @@
+/**
+ * Experiment definitions over HTTP (contract §7), mounted by src/http/app.ts:
+ *
+ * - `POST /api/v1/sites/:siteId/experiments` (write scope): create (201) or update (200) by key;
+ *   changing variant keys or weights once exposures exist → 409;
+ * - `GET …/experiments`, `GET …/experiments/:key` (read scope);
+ * - `PATCH …/experiments/:key` `{"status"}` (write scope);
+ * - the assignment endpoints of assign-routes.ts, sharing this module's cache of running
+ *   experiments so that a change made here applies to this process's next assignment at once.
+ *
+ * Bad input → 400 naming the field; another site's token → 404 (requireSiteScope).
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { z } from 'zod';
+import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { badRequest, describeZodError, jsonError } from '../http/errors.ts';
+import { assignRoutes } from './assign-routes.ts';
+import { experimentInputSchema, statusPatchSchema } from './definition.ts';
+import { RunningExperimentsCache } from './running-cache.ts';
+import { ExperimentConflictError, getExperiment, listExperiments, saveExperiment, setExperimentStatus } from './store.ts';
+
+/** A definition is a few KB at most (10 variants, 20 metrics with props). */
+const MAX_BODY_BYTES = 64 * 1024;
+
+async function readJson(c: Context): Promise<unknown> {
+  try {
+    return JSON.parse(await c.req.text());
+  } catch {
+    throw badRequest('body: must be a JSON object');
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
+  return parsed.data;
+}
+
+export function experimentRoutes(deps: AppDeps): Hono {
+  const { pool } = deps;
+  const app = new Hono<{ Variables: AuthVariables }>();
+  const running = new RunningExperimentsCache(pool, { timeoutMs: deps.config.WRITE_TIMEOUT_MS });
+  const base = '/api/v1/sites/:siteId/experiments';
+  const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw jsonError(413, `body over ${MAX_BODY_BYTES} bytes`); } });
+  const notFound = (key: string) => jsonError(404, `experiment ${key} not found`);
+
+  app.post(base, requireSiteScope(pool, 'write'), limit, async (c) => {
+    const siteId = c.req.param('siteId');
+    const input = parse(experimentInputSchema, await readJson(c));
+    try {
+      const { experiment, created } = await saveExperiment(pool, siteId, input);
+      running.invalidate(siteId);
+      return c.json(experiment, created ? 201 : 200);
+    } catch (error) {
+      if (error instanceof ExperimentConflictError) throw jsonError(409, error.message);
+      throw error;
+    }
+  });
+
+  app.get(base, requireSiteScope(pool, 'read'), async (c) => c.json({ experiments: await listExperiments(pool, c.req.param('siteId')) }));
+
+  app.get(`${base}/:key`, requireSiteScope(pool, 'read'), async (c) => {
+    const experiment = await getExperiment(pool, c.req.param('siteId'), c.req.param('key'));
+    if (!experiment) throw notFound(c.req.param('key'));
+    return c.json(experiment);
+  });
+
+  app.patch(`${base}/:key`, requireSiteScope(pool, 'write'), limit, async (c) => {
+    const siteId = c.req.param('siteId');
+    const { status } = parse(statusPatchSchema, await readJson(c));
+    const experiment = await setExperimentStatus(pool, siteId, c.req.param('key'), status);
+    if (!experiment) throw notFound(c.req.param('key'));
+    running.invalidate(siteId);
+    return c.json(experiment);
+  });
+
+  app.route('/', assignRoutes(deps, running));
+  return app as unknown as Hono;
+}
