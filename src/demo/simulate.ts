@@ -1,5 +1,5 @@
 import type { Customer, Order, OrderItem, Refund } from '../commerce/schemas.ts';
-import { errorFingerprint } from '../ingest/enrich/prepare.ts';
+import { errorFingerprint } from '../reports/errors/fingerprint.ts';
 import { classifySource, type SourceInfo } from '../ingest/enrich/referrer.ts';
 import { parseUserAgent, type UserAgentInfo } from '../ingest/enrich/ua.ts';
 import type { RawTable } from '../ingest/tables.ts';
@@ -337,7 +337,7 @@ export class StoreSimulation {
       if (!rng.chance(e.rate)) continue;
       const stack = `${e.kind}: ${e.message}\n    at ${e.file}:${e.line}:${e.col}`;
       this.sink.row('errors', [
-        ...this.common(v, sid, ts + 2_000), pageUrl, HOST, page.path, errorFingerprint(e.kind, e.message, stack, e.file), e.kind, e.message,
+        ...this.common(v, sid, ts + 2_000), pageUrl, HOST, page.path, errorFingerprint({ kind: e.kind, message: e.message, stack, file: e.file }), e.kind, e.message,
         stack, e.file, e.line, e.col, false, ua.browser, ua.browserVersion, ua.os, ua.device,
       ]);
       this.stats.rows.errors++;

@@ -2,7 +2,11 @@ import { lookupGeo, type GeoInfo } from './geo.ts';
 import { uuidv7 } from './event-id.ts';
 import { classifySource } from './referrer.ts';
 import { parseUserAgent, type UserAgentInfo } from './ua.ts';
-import { cookielessVisitorId, shortHash } from './visitor.ts';
+import { cookielessVisitorId } from './visitor.ts';
+// The error fingerprint lives with the errors report (the one reader of it) as a pure module
+// (node:crypto only, no database, no HTTP), so ingest computing it once per beacon adds no
+// dependency on report plumbing and no import circle; the report and its tests own its rules.
+import { errorFingerprint } from '../../reports/errors/fingerprint.ts';
 import type { ValidEvent } from '../validate/schema.ts';
 import { TABLE_OF_TYPE, type Cell, type PreparedEvent } from '../tables.ts';
 
@@ -21,13 +25,6 @@ export interface Sender {
   geo?: GeoInfo;
   /** The request's cookieless visitor id, set by the first event that needs it (one HMAC per request). */
   cookielessId?: string;
-}
-
-/** Groups occurrences of "the same" error: kind, message without numbers, first stack frame. */
-export function errorFingerprint(kind: string | undefined, message: string, stack: string | undefined, file: string | undefined): string {
-  const frame = stack?.split('\n').find((l) => /:\d+/.test(l))?.trim().replace(/:\d+:\d+\)?$/, '') ?? file ?? '';
-  const normalised = message.replace(/\d+/g, 'N').slice(0, 300);
-  return shortHash(`${kind ?? ''}\u0000${normalised}\u0000${frame}`);
 }
 
 /**
@@ -78,7 +75,7 @@ export function prepareEvent(event: ValidEvent, sender: Sender): { bot: true } |
       break;
     case 'error':
       rows = [[
-        event.url, src.host, src.path, errorFingerprint(event.kind, event.message, event.stack, event.file), event.kind ?? null,
+        event.url, src.host, src.path, errorFingerprint({ kind: event.kind, message: event.message, stack: event.stack, file: event.file }), event.kind ?? null,
         event.message, event.stack ?? null, event.file ?? null, event.line ?? null, event.col ?? null, event.handled ?? null,
         ua.browser, ua.browserVersion, ua.os, ua.device,
       ]];
