@@ -14,6 +14,7 @@ const HELP = `tally — analytics ingestion and reporting for online stores
   tally import <orders|customers|products|refunds|events> FILE --site ID [--format ndjson|csv]
   tally demo [--days 90] [--visitors 20000] [--seed 1] [--events N (scale mode)]
   tally build-tracker                           bundle src/tracker into /t.js
+  tally spool list|retry                        events PostgreSQL refused on replay: show, write again
 
 Environment: DATABASE_URL (else an embedded PostgreSQL in TALLY_DATA_DIR, default ./.tally), PORT, ...
 See README.md.`;
@@ -34,6 +35,7 @@ const commands: Record<string, Command> = {
   import: async (args) => (await import('./import.ts')).importCommand(args),
   demo: async (args) => (await import('./demo.ts')).demoCommand(args),
   'build-tracker': async (args) => (await import('./build-tracker.ts')).buildTrackerCommand(args),
+  spool: async (args) => (await import('./spool.ts')).spoolCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import type { Logger } from '../../log.ts';
 import type { PreparedEvent } from '../tables.ts';
 
+/** Events PostgreSQL refused on replay, one JSON line each (quarantine.ts lists and retries them). */
+export const QUARANTINE_FILE = 'rejected.ndjson';
+
 /**
  * The local spool: where accepted events go while PostgreSQL is unreachable, so the 202 can still
  * mean "durable". Append-only segment files of lines `crc32hex<space>json-array-of-events\n`,
@@ -138,7 +141,7 @@ export class Spool {
 
   /** Where events PostgreSQL refused on replay are kept for the operator (never replayed). */
   get rejectedPath(): string {
-    return join(this.dir, 'rejected.ndjson');
+    return join(this.dir, QUARANTINE_FILE);
   }
 
   /**
