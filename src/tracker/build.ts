@@ -3,8 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Gzipped size budget of /t.js with every feature (Umami 2.2 KB without heatmaps/errors, Plausible 2.7 KB). */
-export const TRACKER_BUDGET_BYTES = 3000;
+/**
+ * Gzipped size budget of /t.js with every feature (Umami 2.2 KB without heatmaps/errors, Plausible 2.7 KB).
+ * 3,000 until `tally.experiment` (issue #17 allowed 3,200 for it; it costs ~190 bytes).
+ */
+export const TRACKER_BUDGET_BYTES = 3200;
 
 export const TRACKER_ENTRY = fileURLToPath(new URL('./browser/index.ts', import.meta.url));
 

@@ -4,7 +4,7 @@ import type { OpenApiPaths } from '../http/openapi-types.ts';
 export const trackerOpenApi: OpenApiPaths = {
   '/t.js': {
     get: {
-      summary: 'The browser tracker (minified IIFE, ≤ 3,000 bytes gzipped)',
+      summary: 'The browser tracker (minified IIFE, ≤ 3,200 bytes gzipped)',
       description:
         'Built in memory at server start. Cache-Control: public, max-age=3600, stale-while-revalidate=86400; strong ETag ' +
         '(the gzip representation has its own); gzip when Accept-Encoding allows. Set-up: ' +

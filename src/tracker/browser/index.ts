@@ -1,5 +1,5 @@
 /**
- * Tally's browser tracker, served as /t.js (one minified IIFE; budget 3,000 bytes gzipped).
+ * Tally's browser tracker, served as /t.js (one minified IIFE; budget 3,200 bytes gzipped).
  *
  *   <script defer src="https://HOST/t.js" data-site="PUBLIC_KEY"></script>
  */

@@ -22,6 +22,7 @@ interface Api {
   track(name: string, props?: Props, options?: { revenue?: Revenue }): void;
   identify(customerId: string | number | null): void;
   pageview(url?: string): void;
+  experiment(key: string): Promise<string | null>;
   q?: ArrayLike<unknown>[];
 }
 type Win = Window & { tally?: Api | ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[] }; doNotTrack?: string };
@@ -264,7 +265,22 @@ export function startTracker(): void {
     }
   }
 
-  const methods = { track, identify, pageview };
+  // ---- experiments: the variant from /collect/assign, one $exposure per page per experiment ----
+  const assigned: Record<string, Promise<string | null>> = {};
+  function experiment(key: string): Promise<string | null> {
+    return (assigned[key] ??= disabled
+      ? Promise.resolve(null)
+      : fetch(`${endpoint}/assign?${new URLSearchParams({ site: site!, experiments: key, vid: vid || '' })}`)
+          .then((r) => r.json())
+          .then((answer: Record<string, string | null>) => {
+            const variant = answer[key] || null;
+            if (variant) track('$exposure', { experiment: key, variant });
+            return variant;
+          })
+          .catch(() => null));
+  }
+
+  const methods = { track, identify, pageview, experiment };
   const api = safe((method: string, ...args: unknown[]) => {
     const fn = methods[method as keyof typeof methods] as ((...a: unknown[]) => void) | undefined;
     fn?.(...args);
@@ -272,6 +288,7 @@ export function startTracker(): void {
   api.track = safe(track);
   api.identify = safe(identify);
   api.pageview = safe(pageview);
+  api.experiment = experiment;
 
   // Calls made before the script loaded, via the queue stub (see docs/api.md "Tracker").
   const queued = w.tally?.q || [];
