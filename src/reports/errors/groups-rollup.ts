@@ -1,0 +1,166 @@
+import type pg from 'pg';
+import { safeUpperBound } from '../common/watermark.ts';
+import { firstFrame } from './fingerprint.ts';
+
+/**
+ * Incremental error groups (contract §4.4, sql/070) from the raw `errors` table.
+ *
+ * Raw rows are append-only and carry their fingerprint from ingest, so each row is folded exactly
+ * once by ingest_seq with the watermark method of common/watermark.ts (a brief EXCLUSIVE lock on
+ * `errors` waits for in-flight writers; every number at or below the sequence position read
+ * under it is committed). Rows in (watermark, bound] are folded and the watermark moves to the
+ * bound in one transaction: an interrupted run rolls back whole and is redone.
+ *
+ * Per batch: one upsert of the batch's groups (first/last seen widened, the latest occurrence's
+ * message, first-frame file/line and stack when it is newer than the stored one, and the
+ * regression rule: a resolved group whose batch holds an occurrence with ts later than
+ * resolved_at is open again with regressed = true; ignored groups keep their status), then the
+ * per (quarter-hour slot, group, browser) counts, incremented.
+ */
+
+export const ERROR_GROUPS_WATERMARK = 'error-groups';
+
+export interface ErrorGroupRollupOptions {
+  lockTimeoutMs?: number;
+  /** Rows of ingest_seq per transaction during a backfill (the run loops until caught up). */
+  maxRows?: number;
+  signal?: AbortSignal;
+}
+
+export interface ErrorGroupRollupOutcome {
+  skipped: boolean;
+  /** Raw error rows folded. */
+  rows: number;
+  /** Groups inserted or updated. */
+  groups: number;
+  batches: number;
+  watermark: number;
+}
+
+interface LatestRow {
+  siteId: string;
+  fingerprint: string;
+  stack: string | null;
+  file: string | null;
+  line: number | null;
+}
+
+const BATCH = `ingest_seq > $1::bigint AND ingest_seq <= $2::bigint`;
+/** In the upsert: the batch's latest occurrence is newer than the stored one (ts, then ingest order). */
+const NEWER = `(EXCLUDED.last_seen, EXCLUDED.latest_seq) > (g.last_seen, g.latest_seq)`;
+/** The batch has an occurrence whose ts is later than the group's resolution (contract §4.4). */
+const REGRESSES = `(g.status = 'resolved' AND EXCLUDED.last_seen > g.resolved_at)`;
+
+/** One batch (lo, hi] on a client inside a transaction. */
+async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise<{ rows: number; groups: number }> {
+  const batch = await client.query({
+    text: `CREATE TEMP TABLE eg_batch ON COMMIT DROP AS
+           WITH b AS (SELECT site_id, fingerprint, min(occurred_at) AS first_seen, max(occurred_at) AS last_seen, count(*) AS n
+                      FROM errors WHERE ${BATCH} GROUP BY site_id, fingerprint)
+           SELECT DISTINCT ON (e.site_id, e.fingerprint) e.site_id, e.fingerprint, e.kind, e.message, e.stack, e.file, e.line,
+                  e.ingest_seq AS seq, b.first_seen, b.last_seen, b.n
+           FROM errors e JOIN b ON b.site_id = e.site_id AND b.fingerprint = e.fingerprint
+           WHERE e.${BATCH}
+           ORDER BY e.site_id, e.fingerprint, e.occurred_at DESC, e.ingest_seq DESC`,
+    values: [lo, hi],
+  });
+  if (!batch.rowCount) return { rows: 0, groups: 0 };
+  // The first frame is parsed in TypeScript (the same parser as the fingerprint), once per group
+  // of the batch, not per occurrence: only the latest occurrence's location is kept.
+  const latest = await client.query<LatestRow>(
+    `SELECT site_id::text AS "siteId", fingerprint, stack, file, line FROM eg_batch`,
+  );
+  const frames = latest.rows.map((r) => firstFrame(r.stack, r.file, r.line));
+  const upsert = await client.query({
+    text: `INSERT INTO error_groups AS g (site_id, fingerprint, kind, first_seen, last_seen, message, file, line, stack, latest_seq)
+           SELECT b.site_id, b.fingerprint, b.kind, b.first_seen, b.last_seen, b.message, f.file, f.line, b.stack, b.seq
+           FROM eg_batch b
+           JOIN unnest($1::bigint[], $2::text[], $3::text[], $4::int[]) AS f(site_id, fingerprint, file, line)
+             ON f.site_id = b.site_id AND f.fingerprint = b.fingerprint
+           ON CONFLICT (site_id, fingerprint) DO UPDATE SET
+             first_seen = least(g.first_seen, EXCLUDED.first_seen),
+             last_seen = greatest(g.last_seen, EXCLUDED.last_seen),
+             message = CASE WHEN ${NEWER} THEN EXCLUDED.message ELSE g.message END,
+             file = CASE WHEN ${NEWER} THEN EXCLUDED.file ELSE g.file END,
+             line = CASE WHEN ${NEWER} THEN EXCLUDED.line ELSE g.line END,
+             stack = CASE WHEN ${NEWER} THEN EXCLUDED.stack ELSE g.stack END,
+             latest_seq = CASE WHEN ${NEWER} THEN EXCLUDED.latest_seq ELSE g.latest_seq END,
+             status = CASE WHEN ${REGRESSES} THEN 'open' ELSE g.status END,
+             regressed = g.regressed OR ${REGRESSES},
+             updated_at = now()`,
+    values: [
+      latest.rows.map((r) => r.siteId), latest.rows.map((r) => r.fingerprint),
+      frames.map((f) => f.file), frames.map((f) => f.line),
+    ],
+  });
+  await client.query({
+    text: `INSERT INTO error_group_slots AS s (site_id, group_id, slot, browser, occurrences)
+           SELECT e.site_id, g.id, tally_slot(e.occurred_at), coalesce(e.browser, 'unknown'), count(*)
+           FROM errors e JOIN error_groups g ON g.site_id = e.site_id AND g.fingerprint = e.fingerprint
+           WHERE e.${BATCH}
+           GROUP BY 1, 2, 3, 4
+           ON CONFLICT (site_id, slot, group_id, browser) DO UPDATE SET occurrences = s.occurrences + EXCLUDED.occurrences`,
+    values: [lo, hi],
+  });
+  const rows = await client.query<{ n: number }>(`SELECT coalesce(sum(n), 0)::float8 AS "n" FROM eg_batch`);
+  return { rows: rows.rows[0]!.n, groups: upsert.rowCount ?? 0 };
+}
+
+/** One bounded transaction: lock, read the watermark, fold, move it. */
+async function runBatch(pool: pg.Pool, hi: number, maxRows: number): Promise<{ skipped: boolean; rows: number; groups: number; lo: number; to: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('tally:error-groups')) AS ok`);
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { skipped: true, rows: 0, groups: 0, lo: 0, to: 0 };
+    }
+    const wm = await client.query<{ seq: number }>({
+      text: `SELECT seq::float8 AS "seq" FROM rollup_watermarks WHERE name = $1::text FOR UPDATE`,
+      values: [ERROR_GROUPS_WATERMARK],
+    });
+    const lo = wm.rows[0]!.seq;
+    const to = Math.min(hi, lo + maxRows);
+    let out = { rows: 0, groups: 0 };
+    if (to > lo) {
+      out = await foldBatch(client, lo, to);
+      await client.query({
+        text: `UPDATE rollup_watermarks SET seq = $2::bigint, updated_at = now() WHERE name = $1::text`,
+        values: [ERROR_GROUPS_WATERMARK, to],
+      });
+    }
+    await client.query('COMMIT');
+    return { skipped: false, ...out, lo, to };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Folds every committed error row past the watermark, in bounded batches. */
+export async function runErrorGroupRollup(pool: pg.Pool, options: ErrorGroupRollupOptions = {}): Promise<ErrorGroupRollupOutcome> {
+  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['errors']);
+  const outcome: ErrorGroupRollupOutcome = { skipped: false, rows: 0, groups: 0, batches: 0, watermark: 0 };
+  for (;;) {
+    const b = await runBatch(pool, hi, options.maxRows ?? 5_000_000);
+    if (b.skipped) return { ...outcome, skipped: true };
+    outcome.rows += b.rows;
+    outcome.groups += b.groups;
+    outcome.batches += 1;
+    outcome.watermark = Math.max(b.lo, b.to);
+    if (b.to >= hi || options.signal?.aborted) return outcome;
+  }
+}
+
+/** Empties the groups' counts and replays every raw row (statuses are kept: they are people's). */
+export async function rebuildErrorGroupCounts(pool: pg.Pool, options: ErrorGroupRollupOptions = {}): Promise<ErrorGroupRollupOutcome> {
+  await pool.query({
+    text: `WITH s AS (DELETE FROM error_group_slots RETURNING 1)
+           UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = $1::text`,
+    values: [ERROR_GROUPS_WATERMARK],
+  });
+  return runErrorGroupRollup(pool, options);
+}
