@@ -1,7 +1,8 @@
 import { ZodError } from 'zod';
 import { describeZodError } from '../http/errors.ts';
 import { createSite } from '../sites/sites.ts';
-import { createToken, SCOPES, type Scope } from '../sites/tokens.ts';
+import { expiryFrom, listTokens, revokeToken } from '../sites/token-admin.ts';
+import { createTokenWithId, SCOPES, type Scope } from '../sites/tokens.ts';
 import { parseFlags, required, UsageError, withDatabase } from './context.ts';
 
 /** `tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]...` */
@@ -35,22 +36,58 @@ export async function siteCommand(args: string[]): Promise<number> {
   });
 }
 
-/** `tally token create --site ID --scope read|write|admin` */
+const TOKEN_USAGE = 'usage: tally token create --site ID --scope read|write|admin [--name N] [--expires 90d] | tally token list --site ID | tally token revoke ID';
+
+function siteIdFlag(value: string | boolean | undefined): string {
+  const site = required(value, '--site');
+  if (!/^\d{1,18}$/.test(site)) throw new UsageError('--site must be a site id (a number)');
+  return site;
+}
+
+/**
+ * `tally token create --site ID --scope read|write|admin [--name N] [--expires 90d]`,
+ * `tally token list --site ID` (one JSON line per token, never its secret),
+ * `tally token revoke ID` (at once on every instance: tokens are not cached).
+ */
 export async function tokenCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'create') throw new UsageError('usage: tally token create --site ID --scope read|write|admin');
-  const { values } = parseFlags(rest, { site: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' } });
-  const site = required(values.site, '--site');
+  if (action === 'list') {
+    const { values } = parseFlags(rest, { site: { type: 'string' } });
+    const site = siteIdFlag(values.site);
+    return withDatabase(async ({ pool, out }) => {
+      for (const t of await listTokens(pool, site)) out(JSON.stringify(t));
+      return 0;
+    });
+  }
+  if (action === 'revoke') {
+    const { positionals } = parseFlags(rest, {});
+    const id = positionals[0];
+    if (!id || positionals.length > 1 || !/^\d{1,18}$/.test(id)) throw new UsageError(TOKEN_USAGE);
+    return withDatabase(async ({ pool, out, err }) => {
+      const revoked = await revokeToken(pool, id);
+      if (!revoked) {
+        err(`no token ${id}`);
+        return 1;
+      }
+      out(JSON.stringify(revoked));
+      return 0;
+    });
+  }
+  if (action !== 'create') throw new UsageError(TOKEN_USAGE);
+  const { values } = parseFlags(rest, { site: { type: 'string' }, scope: { type: 'string' }, name: { type: 'string' }, expires: { type: 'string' } });
+  const site = siteIdFlag(values.site);
   const scope = required(values.scope, '--scope');
   if (!SCOPES.includes(scope as Scope)) throw new UsageError(`--scope must be one of ${SCOPES.join(', ')}`);
-  if (!/^\d{1,18}$/.test(site)) throw new UsageError('--site must be a site id (a number)');
+  const expiresAt = values.expires === undefined ? null : expiryFrom(values.expires);
+  if (expiresAt === undefined) throw new UsageError('--expires must be a duration such as 90d, 12h or 30m');
   return withDatabase(async ({ pool, out, err }) => {
     const exists = await pool.query('SELECT 1 FROM sites WHERE id = $1::bigint', [site]);
     if (exists.rowCount === 0) {
       err(`no site ${site}`);
       return 1;
     }
-    out(JSON.stringify({ token: await createToken(pool, site, scope as Scope, values.name ?? null) }));
+    const created = await createTokenWithId(pool, site, scope as Scope, values.name ?? null, expiresAt);
+    out(JSON.stringify(expiresAt ? { ...created, expiresAt: expiresAt.toISOString() } : { ...created }));
     return 0;
   });
 }

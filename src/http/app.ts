@@ -10,6 +10,7 @@ import { errorHandler } from './errors.ts';
 import { openApiRoutes } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 import { statsRoutes } from './stats-routes.ts';
+import { tokenRoutes } from '../sites/token-routes.ts';
 
 /** The whole HTTP surface; each area mounts its own routes module. */
 export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', experimentRoutes(deps));
   app.route('/', jobRoutes(deps));
   app.route('/', statsRoutes(deps));
+  app.route('/', tokenRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', openApiRoutes());
   for (const routes of extra) app.route('/', routes);

@@ -6,6 +6,7 @@ import { reportsOpenApi } from '../reports/openapi.ts';
 import { trackerOpenApi } from '../tracker/openapi.ts';
 import type { OpenApiPaths } from './openapi-types.ts';
 import { statsOpenApi } from './stats-openapi.ts';
+import { tokenOpenApi } from '../sites/token-openapi.ts';
 
 const opsOpenApi: OpenApiPaths = {
   '/healthz': { get: { summary: 'Liveness: 200 while the process runs', responses: { 200: { description: 'alive' } } } },
@@ -25,7 +26,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi, ...statsOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi },
   };
 }
 

@@ -31,19 +31,23 @@ export function generateToken(siteId: string | number): string {
   return `tly_${siteId}_${randomBytes(32).toString('base64url')}`;
 }
 
-export function createTokenSql(siteId: string, scope: Scope, tokenHash: Buffer, name: string | null) {
+export function createTokenSql(siteId: string, scope: Scope, tokenHash: Buffer, name: string | null, expiresAt: Date | null = null) {
   return {
-    text: `INSERT INTO api_tokens (site_id, token_hash, scope, name)
-           VALUES ($1::bigint, $2::bytea, $3::text, $4::text) RETURNING id`,
-    values: [siteId, tokenHash, scope, name],
+    text: `INSERT INTO api_tokens (site_id, token_hash, scope, name, expires_at)
+           VALUES ($1::bigint, $2::bytea, $3::text, $4::text, $5::timestamptz) RETURNING id::text AS id`,
+    values: [siteId, tokenHash, scope, name, expiresAt],
   };
 }
 
 /** Creates a token for a site; returns the token (the only time it exists in clear). */
-export async function createToken(db: pg.Pool | pg.ClientBase, siteId: string, scope: Scope, name: string | null = null) {
+export async function createToken(db: pg.Pool | pg.ClientBase, siteId: string, scope: Scope, name: string | null = null, expiresAt: Date | null = null) {
+  return (await createTokenWithId(db, siteId, scope, name, expiresAt)).token;
+}
+
+export async function createTokenWithId(db: pg.Pool | pg.ClientBase, siteId: string, scope: Scope, name: string | null = null, expiresAt: Date | null = null) {
   const token = generateToken(siteId);
-  await db.query(createTokenSql(siteId, scope, hashToken(token), name));
-  return token;
+  const { rows } = await db.query<{ id: string }>(createTokenSql(siteId, scope, hashToken(token), name, expiresAt));
+  return { id: rows[0]!.id, token };
 }
 
 export interface TokenRow {
@@ -51,18 +55,36 @@ export interface TokenRow {
   scope: Scope;
 }
 
-/** The live token's site and scope, or undefined when unknown or revoked. */
+/** last_used_at is written at most this often per token: a read stays a read on busy tokens. */
+export const LAST_USED_EVERY_SECONDS = 60;
+
+/**
+ * The live token's site and scope, or undefined when unknown, revoked or expired. Looked up in
+ * PostgreSQL on every request (no per-process cache), so a revocation holds on every instance at
+ * once. The lookup also says whether last_used_at is a minute old; only then is it written.
+ */
 export async function findToken(db: pg.Pool | pg.ClientBase, token: string): Promise<TokenRow | undefined> {
   const parsed = parseToken(token);
   if (!parsed) return undefined;
-  const { rows } = await db.query<{ siteId: string; scope: Scope; tokenHash: Buffer }>({
-    text: `SELECT site_id::text AS "siteId", scope, token_hash AS "tokenHash" FROM api_tokens
-           WHERE site_id = $1::bigint AND token_hash = $2::bytea AND revoked_at IS NULL`,
-    values: [parsed.siteId, parsed.hash],
+  const { rows } = await db.query<{ id: string; siteId: string; scope: Scope; tokenHash: Buffer; stale: boolean }>({
+    text: `SELECT id::text AS id, site_id::text AS "siteId", scope, token_hash AS "tokenHash",
+                  (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3::int)) AS stale
+           FROM api_tokens
+           WHERE site_id = $1::bigint AND token_hash = $2::bytea AND revoked_at IS NULL
+             AND (expires_at IS NULL OR expires_at > now())`,
+    values: [parsed.siteId, parsed.hash, LAST_USED_EVERY_SECONDS],
   });
   const row = rows[0];
   // The index lookup already matched the hash; compare again in constant time for good measure.
   if (!row || !timingSafeEqual(row.tokenHash, parsed.hash)) return undefined;
+  if (row.stale) {
+    await db.query({
+      text: `UPDATE api_tokens SET last_used_at = now()
+             WHERE site_id = $1::bigint AND id = $2::bigint
+               AND (last_used_at IS NULL OR last_used_at < now() - make_interval(secs => $3::int))`,
+      values: [row.siteId, row.id, LAST_USED_EVERY_SECONDS],
+    });
+  }
   return { siteId: row.siteId, scope: row.scope };
 }
 
