@@ -13,6 +13,8 @@ const HELP = `tally — analytics ingestion and reporting for online stores
   tally jobs list                               list jobs and their last runs
   tally import <orders|customers|products|refunds|events> FILE --site ID [--format ndjson|csv]
   tally demo [--days 90] [--visitors 20000] [--seed 1] [--events N (scale mode)]
+  tally experiment create --site ID --key K --variants control:0.5,treatment:0.5 [--metric order|event:NAME] [--status running]
+  tally experiment list --site ID               experiment definitions
   tally build-tracker                           bundle src/tracker into /t.js
   tally spool list|retry                        events PostgreSQL refused on replay: show, write again
 
@@ -36,6 +38,7 @@ const commands: Record<string, Command> = {
   demo: async (args) => (await import('./demo.ts')).demoCommand(args),
   'build-tracker': async (args) => (await import('./build-tracker.ts')).buildTrackerCommand(args),
   spool: async (args) => (await import('./spool.ts')).spoolCommand(args),
+  experiment: async (args) => (await import('./experiments.ts')).experimentCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {
