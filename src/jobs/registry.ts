@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { JobDefinition } from './types.ts';
 import { partitionJob } from './partitions.ts';
-import { commerceRollupsJob, commerceRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
+import { commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 
@@ -17,6 +17,8 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
     trafficRebuildJob,
     commerceRollupsJob(config.FRESHNESS_SECONDS),
     commerceRollupsRebuildJob,
+    errorGroupsJob(config.FRESHNESS_SECONDS),
+    errorGroupsRebuildJob,
     partitionJob,
     retentionJob,
     saltJob,

@@ -1,5 +1,6 @@
 import { rebuildTrafficRollups, runTrafficRollup, type RollupOutcome } from '../reports/overview/traffic-rollup.ts';
 import { rebuildCommerceRollups, runCommerceRollups } from '../reports/revenue/commerce-rollups.ts';
+import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutcome } from '../reports/errors/groups-rollup.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -47,4 +48,25 @@ export const commerceRollupsRebuildJob: JobDefinition = {
   description: 'Rebuilds every commerce rollup from the commerce and raw tables (manual: tally jobs run commerce-rollups-rebuild)',
   intervalSeconds: 0, // manual only (registry.ts)
   run: (ctx) => rebuildCommerceRollups(ctx),
+};
+
+function errorGroupsOutcome(o: ErrorGroupRollupOutcome): JobResult {
+  return { rows: o.rows, detail: { groups: o.groups, batches: o.batches, watermark: o.watermark, skipped: o.skipped } };
+}
+
+/** Error issues (contract §4.4): new error rows into their groups, regressions, per-slot counts. */
+export function errorGroupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'error-groups',
+    description: 'Fold new JavaScript error rows into error groups (first/last seen, latest sample, regressions) and per-slot counts',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => errorGroupsOutcome(await runErrorGroupRollup(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const errorGroupsRebuildJob: JobDefinition = {
+  name: 'error-groups-rebuild',
+  description: 'Recount every error group from the raw errors table; statuses are kept (manual: tally jobs run error-groups-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => errorGroupsOutcome(await rebuildErrorGroupCounts(ctx.pool, { signal: ctx.signal })),
 };
