@@ -140,4 +140,12 @@ describe('experiment definitions API', () => {
     expect(renamed.status).toBe(200);
     expect(await (await get(url('/exposed'))).json()).toMatchObject({ name: 'New name', coverage: 0.5, variants: [{ key: 'control', weight: 0.5 }, { key: 'treatment', weight: 0.5 }] });
   });
+
+  it('/openapi.json lists the experiment paths', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/api/v1/sites/{siteId}/experiments']!)).toEqual(['post', 'get']);
+    expect(Object.keys(doc.paths['/api/v1/sites/{siteId}/experiments/{key}']!)).toEqual(['get', 'patch']);
+    expect(doc.paths['/api/v1/sites/{siteId}/experiments/{key}/assign']!.get).toBeDefined();
+    expect(doc.paths['/collect/assign']!.get).toBeDefined();
+  });
 });

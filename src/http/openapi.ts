@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { commerceOpenApi } from '../commerce/openapi.ts';
+import { experimentsOpenApi } from '../experiments/openapi.ts';
 import { ingestOpenApi } from '../ingest/openapi.ts';
 import { jobsOpenApi } from '../jobs/openapi.ts';
 import { reportsOpenApi } from '../reports/openapi.ts';
@@ -26,7 +27,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi },
   };
 }
 
