@@ -1,4 +1,5 @@
 import type { OpenApiPaths } from '../http/openapi-types.ts';
+import { errorsOpenApi } from './errors/openapi.ts';
 import { exportOpenApi } from './export/openapi.ts';
 import { overviewOpenApi } from './overview/openapi.ts';
 import { productsOpenApi } from './products/openapi.ts';
@@ -11,5 +12,6 @@ export const reportsOpenApi: OpenApiPaths = {
   ...realtimeOpenApi,
   ...exportOpenApi,
   ...revenueOpenApi,
+  ...errorsOpenApi,
   ...productsOpenApi,
 };

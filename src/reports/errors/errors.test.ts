@@ -231,3 +231,11 @@ describe('status: resolve, regress, ignore', () => {
     expect(await (await patch(a.id, { status: 'open' })).json()).toMatchObject({ status: 'open', regressed: false });
   });
 });
+
+describe('OpenAPI', () => {
+  it('/openapi.json documents GET /errors and PATCH /errors/{id}', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(doc.paths['/api/v1/sites/{siteId}/errors']?.get).toBeDefined();
+    expect(doc.paths['/api/v1/sites/{siteId}/errors/{id}']?.patch).toBeDefined();
+  });
+});
