@@ -4,6 +4,7 @@ import { exportOpenApi } from './export/openapi.ts';
 import { overviewOpenApi } from './overview/openapi.ts';
 import { productsOpenApi } from './products/openapi.ts';
 import { realtimeOpenApi } from './realtime/openapi.ts';
+import { retentionOpenApi } from './retention/openapi.ts';
 import { revenueOpenApi } from './revenue/openapi.ts';
 
 /** Every report's OpenAPI fragment, merged into /openapi.json by src/http/openapi.ts. */
@@ -14,4 +15,5 @@ export const reportsOpenApi: OpenApiPaths = {
   ...revenueOpenApi,
   ...errorsOpenApi,
   ...productsOpenApi,
+  ...retentionOpenApi,
 };

@@ -5,11 +5,12 @@ import { exportRoutes } from './export/routes.ts';
 import { overviewRoutes } from './overview/routes.ts';
 import { productsRoutes } from './products/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
+import { retentionRoutes } from './retention/routes.ts';
 import { revenueRoutes } from './revenue/routes.ts';
 
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes]) app.route('/', routes(deps));
   return app;
 }

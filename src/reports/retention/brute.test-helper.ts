@@ -11,8 +11,10 @@ export interface BruteQuery { cohort: 'visitor' | 'customer'; period: 'day' | 'w
 
 const PAID = new Set(['paid', 'fulfilled', 'refunded']);
 
+const formats = new Map<string, Intl.DateTimeFormat>();
 function localDate(at: string, tz: string): string {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' });
+  let f = formats.get(tz);
+  if (!f) formats.set(tz, (f = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' })));
   return f.format(new Date(at));
 }
 function periodOf(date: string, period: BruteQuery['period']): string {
