@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { describeZodError } from '../http/errors.ts';
 import { createSite } from '../sites/sites.ts';
+import { recordAudit } from '../sites/audit.ts';
 import { expiryFrom, listTokens, revokeToken } from '../sites/token-admin.ts';
 import { createTokenWithId, SCOPES, type Scope } from '../sites/tokens.ts';
 import { parseFlags, required, UsageError, withDatabase } from './context.ts';
@@ -69,6 +70,7 @@ export async function tokenCommand(args: string[]): Promise<number> {
         err(`no token ${id}`);
         return 1;
       }
+      await recordAudit(pool, { siteId: revoked.siteId, actorTokenId: null, action: 'token.revoke', target: id, detail: { via: 'cli' } });
       out(JSON.stringify(revoked));
       return 0;
     });
@@ -87,6 +89,7 @@ export async function tokenCommand(args: string[]): Promise<number> {
       return 1;
     }
     const created = await createTokenWithId(pool, site, scope as Scope, values.name ?? null, expiresAt);
+    await recordAudit(pool, { siteId: site, actorTokenId: null, action: 'token.create', target: created.id, detail: { scope, via: 'cli' } });
     out(JSON.stringify(expiresAt ? { ...created, expiresAt: expiresAt.toISOString() } : { ...created }));
     return 0;
   });

@@ -7,6 +7,8 @@ export interface AuthVariables {
   /** The site the bearer token belongs to. */
   tokenSiteId: string;
   tokenScope: Scope;
+  /** The token's id (api_tokens.id): the actor in the audit log. */
+  tokenId: string;
 }
 
 function bearer(header: string | undefined): string | undefined {
@@ -30,6 +32,7 @@ export function requireSiteScope(db: pg.Pool, scope: Scope): MiddlewareHandler<{
     if (!grants(found.scope, scope)) throw jsonError(403, `this token has ${found.scope} scope; ${scope} is needed`);
     c.set('tokenSiteId', found.siteId);
     c.set('tokenScope', found.scope);
+    c.set('tokenId', found.id);
     await next();
   };
 }
@@ -43,6 +46,7 @@ export function requireAnyToken(db: pg.Pool): MiddlewareHandler<{ Variables: Aut
     if (!found) throw jsonError(401, 'invalid or revoked token', {}, { 'www-authenticate': 'Bearer' });
     c.set('tokenSiteId', found.siteId);
     c.set('tokenScope', found.scope);
+    c.set('tokenId', found.id);
     await next();
   };
 }

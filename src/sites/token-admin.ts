@@ -32,7 +32,7 @@ export async function listTokens(db: pg.Pool, siteId: string): Promise<TokenInfo
  * Revokes a token by id (of `siteId` when given: the API passes the path's site, so an admin of one
  * site cannot revoke another's). Revoking again keeps the first time. Undefined when no such token.
  */
-export async function revokeToken(db: pg.Pool, id: string, siteId?: string): Promise<TokenInfo | undefined> {
+export async function revokeToken(db: pg.Pool | pg.ClientBase, id: string, siteId?: string): Promise<TokenInfo | undefined> {
   const { rows } = await db.query<TokenInfo>({
     text: `UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
            WHERE id = $1::bigint AND ($2::bigint IS NULL OR site_id = $2::bigint)

@@ -75,6 +75,23 @@ describe('token management', () => {
     expect((await lastUsed())!.getTime()).toBeGreaterThan(Date.now() - 5_000);
   });
 
+  it('the audit log records token creation and revocation with the acting token, newest first (admin only)', async () => {
+    const adminId = (await db.pool.query<{ id: string }>(`SELECT id::text AS id FROM api_tokens WHERE site_id = $1::bigint AND name = 'created with the site'`, [site.id])).rows[0]!.id;
+    const { id } = (await (await call(one, 'POST', `/api/v1/sites/${site.id}/tokens`, site.token, { scope: 'write', name: 'backend' })).json()) as { id: string };
+    await call(one, 'DELETE', `/api/v1/sites/${site.id}/tokens/${id}`, site.token);
+    const res = await call(two, 'GET', `/api/v1/sites/${site.id}/audit?limit=2`, site.token);
+    expect(res.status).toBe(200);
+    const { entries } = (await res.json()) as { entries: { action: string; target: string; actorTokenId: string; detail: unknown }[] };
+    expect(entries.map((e) => [e.action, e.target, e.actorTokenId])).toEqual([['token.revoke', id, adminId], ['token.create', id, adminId]]);
+    expect(entries[1]!.detail).toMatchObject({ scope: 'write', name: 'backend' });
+    const read = await createToken(db.pool, site.id, 'read');
+    expect((await call(one, 'GET', `/api/v1/sites/${site.id}/audit`, read)).status).toBe(403);
+    expect((await call(one, 'GET', `/api/v1/sites/${site.id}/audit`, other.token)).status).toBe(404);
+    const otherLog = (await (await call(one, 'GET', `/api/v1/sites/${other.id}/audit`, other.token)).json()) as { entries: unknown[] };
+    expect(otherLog.entries).toEqual([]);
+    expect((await call(one, 'GET', `/api/v1/sites/${site.id}/audit?limit=0`, site.token)).status).toBe(400);
+  });
+
   it('needs admin scope of that site; bad input → 400 naming it; an unknown id → 404', async () => {
     const read = await createToken(db.pool, site.id, 'read');
     expect((await call(one, 'GET', `/api/v1/sites/${site.id}/tokens`, read)).status).toBe(403);

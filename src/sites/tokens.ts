@@ -51,6 +51,7 @@ export async function createTokenWithId(db: pg.Pool | pg.ClientBase, siteId: str
 }
 
 export interface TokenRow {
+  id: string;
   siteId: string;
   scope: Scope;
 }
@@ -85,7 +86,7 @@ export async function findToken(db: pg.Pool | pg.ClientBase, token: string): Pro
       values: [row.siteId, row.id, LAST_USED_EVERY_SECONDS],
     });
   }
-  return { siteId: row.siteId, scope: row.scope };
+  return { id: row.id, siteId: row.siteId, scope: row.scope };
 }
 
 /** Whether a token's scope grants `needed`: admin grants everything. */
