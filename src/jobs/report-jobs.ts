@@ -1,6 +1,7 @@
 import { rebuildTrafficRollups, runTrafficRollup, type RollupOutcome } from '../reports/overview/traffic-rollup.ts';
 import { rebuildCommerceRollups, runCommerceRollups } from '../reports/revenue/commerce-rollups.ts';
 import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutcome } from '../reports/errors/groups-rollup.ts';
+import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -69,4 +70,29 @@ export const errorGroupsRebuildJob: JobDefinition = {
   description: 'Recount every error group from the raw errors table; statuses are kept (manual: tally jobs run error-groups-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => errorGroupsOutcome(await rebuildErrorGroupCounts(ctx.pool, { signal: ctx.signal })),
+};
+
+function cohortOutcome(o: RetentionRollupResult): JobResult {
+  return { rows: o.rows, detail: { skipped: o.skipped, ...o.detail } };
+}
+
+/**
+ * Retention cohorts (contract §4.2; sql/090): visitor first-seen and UTC-day activity from new
+ * pageviews, customer first paid order and slot money from changed orders and refunds. Named
+ * `cohort-rollups` because `retention` is the data-retention job (jobs/retention.ts).
+ */
+export function cohortRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'cohort-rollups',
+    description: 'Incremental retention-cohort rollups: visitor first-seen and daily activity, customer first paid order and money per slot',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => cohortOutcome(await runRetentionRollup(ctx.pool)),
+  };
+}
+
+export const cohortRollupsRebuildJob: JobDefinition = {
+  name: 'cohort-rollups-rebuild',
+  description: 'Rebuild the retention-cohort rollups from pageviews, orders and refunds (manual: tally jobs run cohort-rollups-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => cohortOutcome(await rebuildRetentionRollup(ctx.pool)),
 };
