@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { writeBatch } from '../commerce/batch.ts';
+import { saveExperiment } from '../experiments/store.ts';
 import { createSite } from '../sites/sites.ts';
 import { CopySink } from './sink.ts';
 import { StoreSimulation, type SimulationStats } from './simulate.ts';
-import { HOST, PRODUCTS } from './world.ts';
+import { EXPERIMENT, HOST, PRODUCTS } from './world.ts';
 
 export interface DemoOptions {
   days: number;
@@ -51,6 +52,18 @@ export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (li
   });
   const products = await writeBatch(pool, site.id, 'products', PRODUCTS.map((p) => ({ id: p.id, sku: p.sku, name: p.name, category: p.category, price: p.priceUsd, currency: 'USD' })));
   if (!products.ok) throw new Error(`demo catalogue rejected: ${JSON.stringify(products.errors)}`);
+
+  // The experiment the simulation exposes shoppers to at checkout (50/50 by its own draw), defined
+  // as finished over the simulated period so its report shows the whole run.
+  await saveExperiment(pool, site.id, {
+    key: EXPERIMENT.key, name: 'Checkout button', status: 'stopped',
+    variants: EXPERIMENT.variants.map((key) => ({ key, weight: 0.5 })),
+    metrics: [
+      { key: 'orders', type: 'order', statistic: 'conversion' },
+      { key: 'revenue', type: 'order', statistic: 'revenue' },
+      { key: 'orders_per_user', type: 'order', statistic: 'orders' },
+    ],
+  }, { startedAt: new Date(startMs), stoppedAt: new Date(endMs) });
 
   let lastReport = 0;
   const sink = new CopySink(pool, site.id, (rows) => {
