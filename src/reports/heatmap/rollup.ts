@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import { safeUpperBound } from '../common/watermark.ts';
+
+/**
+ * Incremental heatmap rollups (contract §4.3, sql/071) from the raw `heatmap_points` table.
+ *
+ * Raw rows are append-only, so each row is folded exactly once by ingest_seq with the watermark
+ * method of common/watermark.ts (a brief EXCLUSIVE lock on `heatmap_points` waits for in-flight
+ * writers; every number at or below the sequence position read under it is committed). Rows in
+ * (watermark, bound] are folded and the watermark moves to the bound in one transaction: an
+ * interrupted run rolls back whole and is redone, and nothing is counted twice.
+ *
+ * Per batch the rows are read once into a temp table, then every rollup (cells, selectors,
+ * scroll; each at slot and UTC-day grain) is one set-based upsert from it: counts are added,
+ * scroll depths take the greater.
+ */
+
+export const HEATMAP_WATERMARK = 'heatmap';
+const LOCK = 'tally:heatmap-rollups';
+
+export interface HeatmapRollupOptions {
+  lockTimeoutMs?: number;
+  /** Rows of ingest_seq per transaction during a backfill (the run loops until caught up). */
+  maxRows?: number;
+  signal?: AbortSignal;
+}
+
+export interface HeatmapRollupOutcome {
+  skipped: boolean;
+  /** Raw heatmap points folded. */
+  rows: number;
+  batches: number;
+  watermark: number;
+}
+
+const DAY = `(slot AT TIME ZONE 'UTC')::date`;
+const PAGE = 'site_id, host, path, device';
+
+/** The upserts of one batch, all reading `hm_batch`. Exported for the rebuild test. */
+export function heatmapFoldSteps(): string[] {
+  const counts = (table: string, grain: 'slot' | 'day', keys: string, source: string, where: string) => {
+    const g = grain === 'slot' ? 'slot' : DAY;
+    return `INSERT INTO ${table} AS t (${PAGE}, kind, ${grain}, ${keys}, points)
+            SELECT ${PAGE}, kind, ${g}, ${source}, count(*) FROM hm_batch WHERE ${where}
+            GROUP BY ${PAGE}, kind, ${g}, ${source}
+            ON CONFLICT (${PAGE}, kind, ${grain}, ${keys}) DO UPDATE SET points = t.points + EXCLUDED.points`;
+  };
+  const scroll = (table: string, grain: 'slot' | 'day') => {
+    const g = grain === 'slot' ? 'slot' : DAY;
+    return `INSERT INTO ${table} AS t (${PAGE}, ${grain}, visitor_id, depth)
+            SELECT ${PAGE}, ${g}, visitor_id, max(scroll_depth) FROM hm_batch WHERE scroll_depth IS NOT NULL
+            GROUP BY ${PAGE}, ${g}, visitor_id
+            ON CONFLICT (${PAGE}, ${grain}, visitor_id) DO UPDATE SET depth = greatest(t.depth, EXCLUDED.depth)`;
+  };
+  // x, y are non-negative integers (validated at ingest), so integer division floors them.
+  const cell = `(x / 16) * 16, (y / 16) * 16`;
+  return [
+    counts('heatmap_cell_slots', 'slot', 'cx, cy', cell, `kind <> 'scroll'`),
+    counts('heatmap_cell_days', 'day', 'cx, cy', cell, `kind <> 'scroll'`),
+    counts('heatmap_selector_slots', 'slot', 'selector', `coalesce(selector, '')`, 'true'),
+    counts('heatmap_selector_days', 'day', 'selector', `coalesce(selector, '')`, 'true'),
+    scroll('heatmap_scroll_slots', 'slot'),
+    scroll('heatmap_scroll_days', 'day'),
+  ];
+}
+
+/** One batch (lo, hi] on a client inside a transaction; returns the points folded. */
+async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise<number> {
+  const batch = await client.query({
+    text: `CREATE TEMP TABLE hm_batch ON COMMIT DROP AS
+           SELECT site_id, lower(host) AS host, path, device, kind, tally_slot(occurred_at) AS slot,
+                  x, y, selector, visitor_id, scroll_depth
+           FROM heatmap_points WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint`,
+    values: [lo, hi],
+  });
+  if (!batch.rowCount) return 0;
+  for (const text of heatmapFoldSteps()) await client.query(text);
+  return batch.rowCount;
+}
+
+async function runBatch(pool: pg.Pool, hi: number, maxRows: number): Promise<{ skipped: boolean; rows: number; lo: number; to: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const lock = await client.query<{ ok: boolean }>({ text: `SELECT pg_try_advisory_xact_lock(hashtext($1::text)) AS ok`, values: [LOCK] });
+    if (!lock.rows[0]!.ok) {
+      await client.query('ROLLBACK');
+      return { skipped: true, rows: 0, lo: 0, to: 0 };
+    }
+    await client.query({ text: `INSERT INTO rollup_watermarks (name, seq) VALUES ($1::text, 0) ON CONFLICT (name) DO NOTHING`, values: [HEATMAP_WATERMARK] });
+    const wm = await client.query<{ seq: number }>({
+      text: `SELECT seq::float8 AS "seq" FROM rollup_watermarks WHERE name = $1::text FOR UPDATE`,
+      values: [HEATMAP_WATERMARK],
+    });
+    const lo = wm.rows[0]!.seq;
+    const to = Math.min(hi, lo + maxRows);
+    let rows = 0;
+    if (to > lo) {
+      rows = await foldBatch(client, lo, to);
+      await client.query({
+        text: `UPDATE rollup_watermarks SET seq = $2::bigint, updated_at = now() WHERE name = $1::text`,
+        values: [HEATMAP_WATERMARK, to],
+      });
+    }
+    await client.query('COMMIT');
+    return { skipped: false, rows, lo, to };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Folds every committed heatmap point past the watermark, in bounded batches. */
+export async function runHeatmapRollup(pool: pg.Pool, options: HeatmapRollupOptions = {}): Promise<HeatmapRollupOutcome> {
+  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['heatmap_points']);
+  const outcome: HeatmapRollupOutcome = { skipped: false, rows: 0, batches: 0, watermark: 0 };
+  for (;;) {
+    const b = await runBatch(pool, hi, options.maxRows ?? 5_000_000);
+    if (b.skipped) return { ...outcome, skipped: true };
+    outcome.rows += b.rows;
+    outcome.batches += 1;
+    outcome.watermark = Math.max(b.lo, b.to);
+    if (b.to >= hi || options.signal?.aborted) return outcome;
+  }
+}
+
+/** Empties every heatmap rollup and replays the raw rows (`tally jobs run heatmap-rollups-rebuild`). */
+export async function rebuildHeatmapRollups(pool: pg.Pool, options: HeatmapRollupOptions = {}): Promise<HeatmapRollupOutcome> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('${LOCK}'))`);
+    await client.query(`TRUNCATE heatmap_cell_slots, heatmap_cell_days, heatmap_selector_slots, heatmap_selector_days, heatmap_scroll_slots, heatmap_scroll_days`);
+    await client.query({ text: `UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = $1::text`, values: [HEATMAP_WATERMARK] });
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return runHeatmapRollup(pool, options);
+}
