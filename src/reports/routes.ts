@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
 import { errorsRoutes } from './errors/routes.ts';
+import { experimentReportRoutes } from './experiment/routes.ts';
 import { exportRoutes } from './export/routes.ts';
 import { overviewRoutes } from './overview/routes.ts';
 import { productsRoutes } from './products/routes.ts';
@@ -11,6 +12,6 @@ import { revenueRoutes } from './revenue/routes.ts';
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, experimentReportRoutes]) app.route('/', routes(deps));
   return app;
 }
