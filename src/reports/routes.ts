@@ -3,15 +3,17 @@ import type { AppDeps } from '../http/deps.ts';
 import { errorsRoutes } from './errors/routes.ts';
 import { experimentReportRoutes } from './experiment/routes.ts';
 import { exportRoutes } from './export/routes.ts';
+import { heatmapRoutes } from './heatmap/routes.ts';
 import { overviewRoutes } from './overview/routes.ts';
 import { productsRoutes } from './products/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { retentionRoutes } from './retention/routes.ts';
 import { revenueRoutes } from './revenue/routes.ts';
+import { vitalsRoutes } from './vitals/routes.ts';
 
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, experimentReportRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes]) app.route('/', routes(deps));
   return app;
 }
