@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { JobDefinition } from './types.ts';
 import { partitionJob } from './partitions.ts';
-import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
+import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 
@@ -19,6 +19,8 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
     commerceRollupsRebuildJob,
     errorGroupsJob(config.FRESHNESS_SECONDS),
     errorGroupsRebuildJob,
+    heatmapRollupsJob(config.FRESHNESS_SECONDS),
+    heatmapRollupsRebuildJob,
     cohortRollupsJob(config.FRESHNESS_SECONDS),
     cohortRollupsRebuildJob,
     partitionJob,

@@ -2,6 +2,7 @@ import { rebuildTrafficRollups, runTrafficRollup, type RollupOutcome } from '../
 import { rebuildCommerceRollups, runCommerceRollups } from '../reports/revenue/commerce-rollups.ts';
 import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutcome } from '../reports/errors/groups-rollup.ts';
 import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
+import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -95,4 +96,25 @@ export const cohortRollupsRebuildJob: JobDefinition = {
   description: 'Rebuild the retention-cohort rollups from pageviews, orders and refunds (manual: tally jobs run cohort-rollups-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => cohortOutcome(await rebuildRetentionRollup(ctx.pool)),
+};
+
+function heatmapOutcome(o: HeatmapRollupOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped } };
+}
+
+/** Heatmaps (contract §4.3; sql/071): new heatmap points into cell, selector and scroll rollups. */
+export function heatmapRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'heatmap-rollups',
+    description: 'Fold new heatmap points into per-cell, per-selector and per-visitor max-scroll rollups (quarter-hour slots and UTC days)',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => heatmapOutcome(await runHeatmapRollup(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const heatmapRollupsRebuildJob: JobDefinition = {
+  name: 'heatmap-rollups-rebuild',
+  description: 'Rebuild the heatmap rollups from the raw heatmap_points (manual: tally jobs run heatmap-rollups-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => heatmapOutcome(await rebuildHeatmapRollups(ctx.pool, { signal: ctx.signal })),
 };
