@@ -6,7 +6,8 @@ import { BASE_URL, requireEnv } from './lib.js';
 
 export const options = {
   scenarios: { analysts: { executor: 'constant-vus', vus: 20, duration: '1m' } },
-  thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'] },
+  thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'],
+    'http_req_duration{report:retention}': ['p(95)<200'] },
 };
 
 function day(offset) {
@@ -21,6 +22,13 @@ export default function () {
     group(report, () => {
       const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/reports/${report}?${range}`, { headers, tags: { report } });
       check(res, { [`${report} is 200`]: (r) => r.status === 200 });
+    });
+  }
+  // Retention (issue #16): 12 weekly visitor cohorts and 12 monthly customer cohorts.
+  for (const query of [`cohort=visitor&period=week&from=${day(-83)}&to=${day(0)}`, `cohort=customer&period=month&from=${day(-365)}&to=${day(0)}`]) {
+    group('retention', () => {
+      const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/reports/retention?${query}`, { headers, tags: { report: 'retention' } });
+      check(res, { 'retention is 200': (r) => r.status === 200 });
     });
   }
 }
