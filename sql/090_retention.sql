@@ -12,7 +12,9 @@
 --   than a UTC day starting after a UTC midnight: a local day only has two midnights inside one
 --   UTC day when it is under 24 h and its offset lies strictly between −01:00 and 00:00, which
 --   no zone of the tz database uses today (Asia/Kolkata +05:30, Asia/Kathmandu +05:45 and the
---   DST zones all have one boundary per UTC day at most; tested for Kolkata and Paris).
+--   DST zones all have one boundary per UTC day at most; every zone Node knows is checked over
+--   2026–2028 by src/reports/retention/periods.test.ts, and the reports are tested against a
+--   brute force in Kolkata, Paris and New York).
 --   The table is ~ (visitors × active days) rows, far fewer than pageviews.
 -- * Customers: money and orders per (site, customer, UTC quarter-hour slot, currency), as the
 --   commerce rollups (sql/040): every zone's offset is a multiple of 15 minutes, so a local
