@@ -3,6 +3,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { errorsRoutes } from './errors/routes.ts';
 import { experimentReportRoutes } from './experiment/routes.ts';
 import { exportRoutes } from './export/routes.ts';
+import { funnelRoutes } from './funnel/routes.ts';
 import { heatmapRoutes } from './heatmap/routes.ts';
 import { overviewRoutes } from './overview/routes.ts';
 import { productsRoutes } from './products/routes.ts';
@@ -14,6 +15,6 @@ import { vitalsRoutes } from './vitals/routes.ts';
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes]) app.route('/', routes(deps));
   return app;
 }
