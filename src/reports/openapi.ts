@@ -1,11 +1,13 @@
 import type { OpenApiPaths } from '../http/openapi-types.ts';
 import { errorsOpenApi } from './errors/openapi.ts';
 import { exportOpenApi } from './export/openapi.ts';
+import { heatmapOpenApi } from './heatmap/openapi.ts';
 import { overviewOpenApi } from './overview/openapi.ts';
 import { productsOpenApi } from './products/openapi.ts';
 import { realtimeOpenApi } from './realtime/openapi.ts';
 import { retentionOpenApi } from './retention/openapi.ts';
 import { revenueOpenApi } from './revenue/openapi.ts';
+import { vitalsOpenApi } from './vitals/openapi.ts';
 
 /** Every report's OpenAPI fragment, merged into /openapi.json by src/http/openapi.ts. */
 export const reportsOpenApi: OpenApiPaths = {
@@ -16,4 +18,6 @@ export const reportsOpenApi: OpenApiPaths = {
   ...errorsOpenApi,
   ...productsOpenApi,
   ...retentionOpenApi,
+  ...heatmapOpenApi,
+  ...vitalsOpenApi,
 };

@@ -127,4 +127,9 @@ describe('GET …/reports/vitals against the brute force', () => {
     const theirs = await get(RANGE, other.token, other.id);
     expect(theirs.status).toBe(200);
   });
+
+  it('is in /openapi.json, with the heatmap paths', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    for (const p of ['vitals', 'heatmap', 'heatmap/pages']) expect(doc.paths[`/api/v1/sites/{siteId}/reports/${p}`], p).toBeDefined();
+  });
 });
