@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { JobDefinition } from './types.ts';
 import { partitionJob } from './partitions.ts';
-import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
+import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, experimentExposuresJob, experimentExposuresRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 
@@ -23,6 +23,8 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
     heatmapRollupsRebuildJob,
     cohortRollupsJob(config.FRESHNESS_SECONDS),
     cohortRollupsRebuildJob,
+    experimentExposuresJob(config.FRESHNESS_SECONDS),
+    experimentExposuresRebuildJob,
     partitionJob,
     retentionJob,
     saltJob,

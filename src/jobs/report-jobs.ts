@@ -1,6 +1,7 @@
 import { rebuildTrafficRollups, runTrafficRollup, type RollupOutcome } from '../reports/overview/traffic-rollup.ts';
 import { rebuildCommerceRollups, runCommerceRollups } from '../reports/revenue/commerce-rollups.ts';
 import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutcome } from '../reports/errors/groups-rollup.ts';
+import { rebuildExposures, runExposureRollup, type ExposureRollupOutcome } from '../reports/experiment/exposure-rollup.ts';
 import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
 import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
 import type { JobDefinition, JobResult } from './types.ts';
@@ -117,4 +118,25 @@ export const heatmapRollupsRebuildJob: JobDefinition = {
   description: 'Rebuild the heatmap rollups from the raw heatmap_points (manual: tally jobs run heatmap-rollups-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => heatmapOutcome(await rebuildHeatmapRollups(ctx.pool, { signal: ctx.signal })),
+};
+
+function exposuresOutcome(o: ExposureRollupOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped } };
+}
+
+/** Experiment exposures (contract §7; sql/062): first exposure per (experiment, visitor, variant) from new `$exposure` events. */
+export function experimentExposuresJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'experiment-exposures',
+    description: 'Fold new $exposure events into the first exposure per experiment, visitor and variant (the experiment report reads it)',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => exposuresOutcome(await runExposureRollup(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const experimentExposuresRebuildJob: JobDefinition = {
+  name: 'experiment-exposures-rebuild',
+  description: 'Rebuild the experiment exposures from every $exposure event (manual: tally jobs run experiment-exposures-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => exposuresOutcome(await rebuildExposures(ctx.pool, { signal: ctx.signal })),
 };
