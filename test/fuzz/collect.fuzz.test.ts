@@ -29,23 +29,30 @@ const beacons = () => [
   { site: key, type: 'error', url: 'https://shop.example/', message: 'TypeError: x is undefined', stack: 'at f (https://shop.example/a.js:1:2)' },
   { site: key, type: 'vitals', url: 'https://shop.example/', lcp: 1200, cls: 0.01 },
 ];
-const event = fc.oneof(...beacons().map((b) => mutated(b, ['id', 'ts', 'sid', 'uid', 'ip', 'ua'])), hostileValue);
-const body = fc.oneof(event, fc.array(event, { maxLength: 25 }), fc.record({ site: fc.constant(key), events: fc.array(event, { maxLength: 25 }) }));
+/** Built in the test, once `key` exists (at module load it does not yet). */
+function bodies() {
+  const event = fc.oneof(...beacons().map((b) => mutated(b, ['id', 'ts', 'sid', 'uid', 'ip', 'ua'])), fc.constantFrom(...beacons()), hostileValue);
+  return fc.oneof(event, fc.array(event, { maxLength: 25 }), fc.record({ site: fc.constant(key), events: fc.array(event, { maxLength: 25 }) }));
+}
 
 describe('fuzz: /collect', () => {
   it(`POST /collect: ${RUNS} hostile bodies → 2xx with per-event answers or 4xx with a reason`, async () => {
+    let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(bodyText(body), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'), async (text, type) => {
+      fc.asyncProperty(bodyText(bodies()), fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded'), async (text, type) => {
         const res = await fetch(`${server.url}/collect`, { method: 'POST', headers: { 'content-type': type, 'user-agent': CHROME, 'x-forwarded-for': '8.8.8.8' }, body: text });
         const { status, body: answer } = await expectSane(res, `POST /collect ${text.slice(0, 120)}`);
         if (status === 202) {
           const a = answer as { accepted: number; rejected: unknown[] };
           expect(Number.isInteger(a.accepted) && Array.isArray(a.rejected)).toBe(true);
+          accepted += a.accepted;
         }
       }),
       params(),
     );
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    // The valid beacons among the hostile ones did get through (the generator reaches past validation).
+    expect(accepted).toBeGreaterThan(0);
   }, timeoutFor(20));
 
   it(`GET /collect.gif: ${RUNS} hostile query strings → never a 5xx`, async () => {
