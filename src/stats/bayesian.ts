@@ -42,13 +42,15 @@ export function effectBayesian(
   }
   if (precision === 0) return { ok: false, reason: 'baseline mean is zero' };
   const stddev = Math.sqrt(1 / precision);
-  const win = 1 - normal.cdf(0, mean, stddev);
+  // P(effect > 0) = Φ(μ/σ): scipy's norm.sf(0, μ, σ), which GrowthBook calls, without the
+  // 1 − cdf cancellation that would round a chance far in the tail to 0 or 1.
+  const win = normal.cdf(mean / stddev);
   const risk = gaussianRisk(mean, stddev);
   return {
     ok: true,
     mean,
     stddev,
-    chanceToWin: options.inverse ? 1 - win : win,
+    chanceToWin: options.inverse ? normal.cdf(-mean / stddev) : win,
     ci: [normal.quantile(options.alpha / 2, mean, stddev), normal.quantile(1 - options.alpha / 2, mean, stddev)],
     risk: options.inverse ? [risk[1], risk[0]] : risk,
   };

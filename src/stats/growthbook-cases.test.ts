@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { gaussianRisk } from './bayesian.ts';
 import { compare } from './compare.ts';
+import { effectEstimate, sideMoments } from './moments.ts';
 import { srmPValue } from './srm.ts';
 import type { CompareInput, CompareResult } from './types.ts';
 
@@ -8,10 +9,19 @@ import type { CompareInput, CompareResult } from './types.ts';
  * GrowthBook's published test cases, reproduced to their rounding (5 decimals, np.round). From
  * the growthbook/growthbook repository at commit 8f1db44569:
  * - packages/stats/tests/frequentist/test_tests.py (TestTwoSidedTTest, TestSequentialTTest);
- * - packages/stats/tests/bayesian/test_tests.py (TestBinom, TestNorm, TestGetRiskNumericalStability);
- * - packages/back-end/test/stats.test.ts (checkSrm, to 9 decimals).
- * Their one-sided tests and the regression-adjusted / ratio / quantile statistics are not in
- * Tally's contract and are not ported.
+ * - packages/stats/tests/bayesian/test_tests.py (TestBinom, TestNorm, TestGetRiskNumericalStability,
+ *   TestGaussianEffectRelativeAbsolutePriors);
+ * - packages/stats/tests/test_gbstats.py (TestAnalyzeMetricDfBayesian, TestAnalyzeMetricDfFrequentist,
+ *   TestAnalyzeMetricDfSequential on its count-metric rows, to 9 decimals);
+ * - packages/stats/tests/test_shared_models.py (TestSampleMeanStatistic, TestProportionStatistic,
+ *   TestEffectMomentsNegativeBaseline);
+ * - packages/stats/tests/test_utils.py (TestFrequentistDiff);
+ * - packages/back-end/test/stats.test.ts (checkSrm, to 9 decimals), and the Python check_srm case
+ *   that packages/stats/tests/test_gbstats.py had until commit 44baa67c7e.
+ * Their one-sided tests, the regression-adjusted / ratio / quantile / post-stratified statistics
+ * and bandits are not in Tally's contract and are not ported; nor is test_utils.py
+ * TestTruncatedNormalMean, whose cases compare against scipy at |β| ≥ 10 or its Mills-ratio branch
+ * at |β| ≥ 1e3, which get_risk never reaches (it takes the analytic limit past |μ/σ| > 37).
  */
 const round = (x: number, d = 5) => Math.round(x * 10 ** d) / 10 ** d;
 const rounded = (r: CompareResult) => ({
@@ -128,5 +138,145 @@ describe('SRM (packages/back-end/test/stats.test.ts)', () => {
     expect(p([0, 10, 10], [0.34, 0.33, 0.33])).toBe(0.005790624);
     expect(p([500, 500, 600], [0.34, 0.33, 0.33])).toBe(0.000592638);
     expect(p([500, 500], [0.5, 0.5])).toBe(1);
+  });
+});
+
+describe('analyze_metric_df on count-metric rows (tests/test_gbstats.py, 9 decimals)', () => {
+  // QUERY_OUTPUT, dimension "one": baseline "zero" and variation "one"; COUNT_METRIC is a mean.
+  const zero = mean(270, 848.79, 100);
+  const one = mean(300, 869, 120);
+  const r9 = (x: number | undefined) => round(x ?? NaN, 9);
+
+  it('TestAnalyzeMetricDfBayesian.test_get_metric_dfs_new', () => {
+    const r = compare({ engine: 'bayesian', metric: 'mean', control: zero, treatment: one });
+    expect(r9(r.risk?.[1])).toBe(0.075691131);
+    expect(r9(r.lift)).toBe(-0.074074074);
+    expect(r9(r.chance_to_win)).toBe(0.071834168);
+  });
+
+  it('TestAnalyzeMetricDfBayesian.test_get_metric_dfs_inverse', () => {
+    const r = compare({ engine: 'bayesian', metric: 'mean', control: zero, treatment: one, inverse: true });
+    expect(r9(r.risk?.[1])).toBe(0.001617057);
+    expect(r9(r.lift)).toBe(-0.074074074);
+    expect(r9(r.chance_to_win)).toBe(round(1 - 0.071834168, 9));
+  });
+
+  // ONE_USER_DF: the variation has a single user, so no variance → the default output.
+  const oneUserBaseline = mean(20, 443, 3);
+  const oneUser = mean(1, 1, 1);
+
+  it('TestAnalyzeMetricDfBayesian.test_get_metric_dfs_zero_val', () => {
+    const r = compare({ engine: 'bayesian', metric: 'mean', control: oneUserBaseline, treatment: oneUser, inverse: true });
+    expect(r9(r.risk?.[1])).toBe(0);
+    expect(r9(r.lift)).toBe(0);
+    expect(r9(r.chance_to_win)).toBe(0.5);
+  });
+
+  it('TestAnalyzeMetricDfFrequentist.test_get_metric_dfs_frequentist', () => {
+    const r = compare({ engine: 'frequentist', metric: 'mean', control: zero, treatment: one });
+    expect(r9(r.lift)).toBe(-0.074074074);
+    expect(r9(r.p_value)).toBe(0.145219005);
+  });
+
+  it('TestAnalyzeMetricDfFrequentist.test_get_metric_dfs_zero_val', () => {
+    const r = compare({ engine: 'frequentist', metric: 'mean', control: oneUserBaseline, treatment: oneUser });
+    expect(r9(r.lift)).toBe(0);
+    expect(r9(r.p_value)).toBe(1);
+  });
+
+  it('TestAnalyzeMetricDfSequential.test_analyze_metric_df_sequential (N* = 600, then N* = 1 is wider)', () => {
+    const r = compare({ engine: 'sequential', metric: 'mean', control: zero, treatment: one, sequential_tuning: 600 });
+    expect(r9(r.lift)).toBe(-0.074074074);
+    expect(r9(r.p_value)).toBe(0.892332229);
+    expect(r9(r.ci[0])).toBe(-0.233322085);
+    const badTuning = compare({ engine: 'sequential', metric: 'mean', control: zero, treatment: one, sequential_tuning: 1 });
+    expect(r.ci[0] > badTuning.ci[0]).toBe(true);
+  });
+});
+
+describe('priors (tests/bayesian/test_tests.py TestGaussianEffectRelativeAbsolutePriors)', () => {
+  it('test_bayesian_effect_relative_effect: a relative prior rescaled for an absolute effect keeps chance to win (places=2)', () => {
+    const control = mean(1000, 200000, 100);
+    const treatment = mean(1100, 200005, 100);
+    const prior = { mean: 1, variance: 1 };
+    const abs = compare({ engine: 'bayesian', metric: 'mean', control, treatment, prior, difference: 'absolute' });
+    const rel = compare({ engine: 'bayesian', metric: 'mean', control, treatment, prior });
+    // unittest's assertAlmostEqual(places=2) is |a − b| < 0.005, as toBeCloseTo(…, 2).
+    expect(abs.chance_to_win).toBeCloseTo(rel.chance_to_win ?? NaN, 2);
+  });
+});
+
+describe('statistics (tests/test_shared_models.py)', () => {
+  const METRIC_1 = [0.3, 0.5, 0.9, 22];
+  const METRIC_2 = [1, 1, 1];
+  const N = 4;
+  const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  const npVarDdof1 = (xs: number[]) => {
+    const m = sum(xs) / xs.length;
+    return sum(xs.map((x) => (x - m) ** 2)) / (xs.length - 1);
+  };
+
+  it('TestSampleMeanStatistic.test_sample_mean_statistic (np.mean, np.var ddof=1)', () => {
+    const s = sideMoments('mean', { n: N, sum: sum(METRIC_1), sum_squares: sum(METRIC_1.map((x) => x * x)) });
+    expect(s.mean).toBeCloseTo(sum(METRIC_1) / N, 12);
+    expect(s.variance).toBeCloseTo(npVarDdof1(METRIC_1), 12);
+  });
+
+  it('TestSampleMeanStatistic.test_sample_mean_statistic_low_n', () => {
+    expect(sideMoments('mean', { n: 1, sum: sum(METRIC_1), sum_squares: sum(METRIC_1.map((x) => x * x)) }).variance).toBe(0);
+  });
+
+  it('TestProportionStatistic.test_proportion_statistic', () => {
+    const s = sideMoments('proportion', { n: N, sum: sum(METRIC_2) });
+    expect(s.mean).toBe(3 / 4);
+    expect(s.variance).toBe((3 / 4) * (1 - 3 / 4));
+  });
+
+  // Same spread on both sides (Σx² = (μ² + 4)·n), only the means differ.
+  const side = (m: number) => ({ n: 1000, sum: m * 1000, sum_squares: (m ** 2 + 4) * 1000 });
+  const effect = (a: number, b: number, difference: 'relative' | 'absolute') =>
+    compare({ engine: 'frequentist', metric: 'mean', control: side(a), treatment: side(b), difference });
+
+  it('TestEffectMomentsNegativeBaseline.test_relative_sign_matches_absolute_sign', () => {
+    for (const [a, b] of [[-10, -5], [-10, -15], [-2, 3], [10, 15], [10, 5]] as const) {
+      const abs = effect(a, b, 'absolute');
+      const rel = effect(a, b, 'relative');
+      expect(abs.warning).toBeUndefined();
+      expect(rel.warning).toBeUndefined();
+      expect(Math.sign(rel.lift)).toBe(Math.sign(abs.lift));
+    }
+  });
+
+  it('TestEffectMomentsNegativeBaseline.test_relative_magnitude_scaled_by_baseline_magnitude', () => {
+    const rel = effect(-10, -5, 'relative');
+    expect(rel.lift).toBeCloseTo(0.5, 7);
+    expect(rel.lift_stddev).toBeGreaterThan(0);
+  });
+});
+
+describe('frequentist_diff (tests/test_utils.py TestFrequentistDiff)', () => {
+  const at = (m: number) => ({ n: 1, mean: m, variance: 0 });
+  const diff = (a: number, b: number, relative: boolean) => effectEstimate(at(a), at(b), relative);
+
+  it('test_absolute_is_plain_difference', () => {
+    expect(diff(-10, -5, false)).toBe(5);
+    expect(diff(10, 15, false)).toBe(5);
+  });
+
+  it('test_relative_positive_baseline', () => {
+    expect(diff(10, 15, true)).toBeCloseTo(0.5, 7);
+    expect(diff(10, 5, true)).toBeCloseTo(-0.5, 7);
+  });
+
+  it('test_relative_negative_baseline_keeps_direction', () => {
+    expect(diff(-10, -5, true)).toBeCloseTo(0.5, 7);
+    expect(diff(-10, -15, true)).toBeCloseTo(-0.5, 7);
+    expect(diff(-2, 3, true)).toBeCloseTo(2.5, 7);
+  });
+});
+
+describe('SRM (packages/stats/tests/test_gbstats.py TestHelpers.test_srm, before commit 44baa67c7e)', () => {
+  it('test_srm (9 decimals)', () => {
+    expect(round(srmPValue([1000, 1200], [0.5, 0.5]), 9)).toBe(0.000020079);
   });
 });
