@@ -40,4 +40,18 @@ CREATE TABLE error_group_slots (
   FOREIGN KEY (site_id, group_id) REFERENCES error_groups (site_id, id) ON DELETE CASCADE
 );
 
+-- Who had them: one row per (slot, group, visitor, session) with an occurrence, so distinct
+-- visitors and sessions of any range are count(DISTINCT …) over narrow rows (an index-only scan)
+-- rather than over the wide raw rows (text ids, a bitmap heap scan). Keys are 64-bit hashes
+-- (hashtextextended), as the traffic rollups' visitor_key (sql/030).
+CREATE TABLE error_group_visitors (
+  site_id bigint NOT NULL,
+  slot timestamptz NOT NULL,
+  group_id bigint NOT NULL,
+  visitor_key bigint NOT NULL,
+  session_key bigint NOT NULL,
+  PRIMARY KEY (site_id, slot, group_id, visitor_key, session_key),
+  FOREIGN KEY (site_id, group_id) REFERENCES error_groups (site_id, id) ON DELETE CASCADE
+);
+
 INSERT INTO rollup_watermarks (name, seq) VALUES ('error-groups', 0) ON CONFLICT (name) DO NOTHING;

@@ -15,7 +15,8 @@ import { firstFrame } from './fingerprint.ts';
  * message, first-frame file/line and stack when it is newer than the stored one, and the
  * regression rule: a resolved group whose batch holds an occurrence with ts later than
  * resolved_at is open again with regressed = true; ignored groups keep their status), then the
- * per (quarter-hour slot, group, browser) counts, incremented.
+ * per (quarter-hour slot, group, browser) counts, incremented, and the slot's (visitor, session)
+ * pairs, inserted once.
  */
 
 export const ERROR_GROUPS_WATERMARK = 'error-groups';
@@ -102,6 +103,14 @@ async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise
            ON CONFLICT (site_id, slot, group_id, browser) DO UPDATE SET occurrences = s.occurrences + EXCLUDED.occurrences`,
     values: [lo, hi],
   });
+  await client.query({
+    text: `INSERT INTO error_group_visitors (site_id, slot, group_id, visitor_key, session_key)
+           SELECT DISTINCT e.site_id, tally_slot(e.occurred_at), g.id, hashtextextended(e.visitor_id, 0), hashtextextended(e.session_id, 0)
+           FROM errors e JOIN error_groups g ON g.site_id = e.site_id AND g.fingerprint = e.fingerprint
+           WHERE e.${BATCH}
+           ON CONFLICT DO NOTHING`,
+    values: [lo, hi],
+  });
   const rows = await client.query<{ n: number }>(`SELECT coalesce(sum(n), 0)::float8 AS "n" FROM eg_batch`);
   return { rows: rows.rows[0]!.n, groups: upsert.rowCount ?? 0 };
 }
@@ -158,7 +167,7 @@ export async function runErrorGroupRollup(pool: pg.Pool, options: ErrorGroupRoll
 /** Empties the groups' counts and replays every raw row (statuses are kept: they are people's). */
 export async function rebuildErrorGroupCounts(pool: pg.Pool, options: ErrorGroupRollupOptions = {}): Promise<ErrorGroupRollupOutcome> {
   await pool.query({
-    text: `WITH s AS (DELETE FROM error_group_slots RETURNING 1)
+    text: `WITH s AS (DELETE FROM error_group_slots RETURNING 1), v AS (DELETE FROM error_group_visitors RETURNING 1)
            UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = $1::text`,
     values: [ERROR_GROUPS_WATERMARK],
   });

@@ -1,17 +1,14 @@
 import type pg from 'pg';
 import { formatLocalIso } from '../common/params.ts';
-import { ERROR_GROUPS_WATERMARK } from './groups-rollup.ts';
 
 /**
  * The error issues list (contract §4.4) from error_groups and error_group_slots (sql/070).
  *
  * `count` and `browsers` sum the quarter-hour slots of the range (a local-date range in any IANA
- * zone is a whole number of UTC quarter hours, so this is exact). Distinct `visitors` and
- * `sessions` cannot be summed from slots, so they are counted from the raw rows through the
- * `errors (site_id, occurred_at)` index, limited to rows at or below the job's watermark so that
- * they describe the same occurrences as `count`. Errors are few next to pageviews (the demo: one
- * error row per ~100 raw rows), so this read stays small; measured in report.test.ts's timing
- * note and docs/api.md.
+ * zone is a whole number of UTC quarter hours, so this is exact for every zone); `visitors` and
+ * `sessions` are distinct over the range's rows of error_group_visitors (one per slot, group,
+ * visitor and session), exact up to 64-bit hash collisions as the traffic rollups' visitor sets.
+ * Both come from the same job run, so they describe the same occurrences.
  */
 
 export const ERROR_STATUSES = ['open', 'resolved', 'ignored'] as const;
@@ -63,24 +60,23 @@ export function errorListSql(q: ErrorListQuery): { text: string; values: unknown
                     json_agg(json_build_object('key', browser, 'count', n) ORDER BY n DESC, browser) AS browsers
              FROM per_browser GROUP BY group_id
            ), people AS (
-             SELECT fingerprint, count(DISTINCT visitor_id)::int AS visitors, count(DISTINCT session_id)::int AS sessions
-             FROM errors
-             WHERE site_id = $1::bigint AND occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz
-               AND ingest_seq <= (SELECT seq FROM rollup_watermarks WHERE name = $7::text)
-             GROUP BY fingerprint
+             SELECT group_id, count(DISTINCT visitor_key)::int AS visitors, count(DISTINCT session_key)::int AS sessions
+             FROM error_group_visitors
+             WHERE site_id = $1::bigint AND slot >= $2::timestamptz AND slot < $3::timestamptz
+             GROUP BY group_id
            )
            SELECT g.id::text AS "id", g.fingerprint, g.kind, g.message, g.file, g.line, g.status, g.regressed,
                   coalesce(t.count, 0) AS "count", coalesce(p.visitors, 0) AS "visitors", coalesce(p.sessions, 0) AS "sessions",
                   g.first_seen AS "firstSeen", g.last_seen AS "lastSeen", g.stack, coalesce(t.browsers, '[]'::json) AS "browsers"
            FROM error_groups g
            LEFT JOIN totals t ON t.group_id = g.id
-           LEFT JOIN people p ON p.fingerprint = g.fingerprint
+           LEFT JOIN people p ON p.group_id = g.id
            WHERE g.site_id = $1::bigint
              AND ($4::text IS NULL OR g.status = $4::text)
              AND (CASE WHEN $5::bigint IS NULL THEN t.group_id IS NOT NULL ELSE g.id = $5::bigint END)
            ORDER BY coalesce(t.count, 0) DESC, g.last_seen DESC, g.id
            LIMIT $6::int`,
-    values: [q.siteId, q.start, q.end, q.status, q.groupId ?? null, q.limit, ERROR_GROUPS_WATERMARK],
+    values: [q.siteId, q.start, q.end, q.status, q.groupId ?? null, q.limit],
   };
 }
 
