@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '../../test/helpers/db.ts'
 import { loadConfig } from '../config.ts';
 import { createApp } from '../http/app.ts';
 import { cookielessVisitorId, utcDay } from '../ingest/enrich/visitor.ts';
+import { createPool } from '../db/pool.ts';
 import { createLogger } from '../log.ts';
 import { createSite } from '../sites/sites.ts';
 import { createToken } from '../sites/tokens.ts';
@@ -149,4 +150,14 @@ describe('assignment endpoints', () => {
     expect(took).toBeLessThan(5_000);
     expect(took).toBeLessThanOrEqual(RUNNING_TTL_MS + 200);
   }, 10_000);
+
+  it('503 with CORS and Retry-After when PostgreSQL is unreachable (a site never seen)', async () => {
+    const pool = createPool('postgres://tally@127.0.0.1:1/none', { max: 1 });
+    const down = createApp({ config: loadConfig({ DATABASE_URL: db.url, WRITE_TIMEOUT_MS: '1000' }), pool, logger: createLogger('silent'), registry: new Registry() });
+    const { res } = await publicAssign(`site=${site.publicKey}&experiments=half&vid=v`, down);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('retry-after')).toBe('5');
+    await pool.end();
+  });
 });

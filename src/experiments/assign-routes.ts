@@ -20,7 +20,7 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requireSiteScope } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { badRequest, describeZodError, unavailable } from '../http/errors.ts';
+import { badRequest, describeZodError } from '../http/errors.ts';
 import { queryWithin } from '../db/deadline.ts';
 import { SiteCache } from '../ingest/collect.ts';
 import { cookielessVisitorId, SaltCache, utcDay } from '../ingest/enrich/visitor.ts';
@@ -51,6 +51,8 @@ export function assignRoutes(deps: AppDeps, running: RunningExperimentsCache): H
   const sites = new SiteCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS });
   const salts = new SaltCache({ query: (q) => queryWithin(pool, q, config.WRITE_TIMEOUT_MS) });
   const fail = (c: Context, status: 400 | 403, error: string) => c.json({ error }, status, CORS);
+  // With CORS headers (unlike the app's 503), so that a page can read it and retry.
+  const unavailableHere = (c: Context, error: string) => c.json({ error }, 503, { ...CORS, 'retry-after': '5' });
 
   app.get('/collect/assign', async (c) => {
     const { site: siteKey, experiments, vid } = c.req.query();
@@ -67,7 +69,7 @@ export function assignRoutes(deps: AppDeps, running: RunningExperimentsCache): H
       experimentsOfSite = await running.forSite(site.id);
     } catch (error) {
       deps.logger.warn({ err: error }, 'assign: site or experiments unavailable');
-      throw unavailable('cannot read experiments now (database unreachable)');
+      return unavailableHere(c, 'cannot read experiments now (database unreachable)');
     }
     const origin = c.req.header('origin');
     if (origin && site.allowedOrigins.length && !originAllowed(origin, site.allowedOrigins)) {
@@ -82,7 +84,7 @@ export function assignRoutes(deps: AppDeps, running: RunningExperimentsCache): H
         salt = await salts.get(utcDay(Date.now()));
       } catch (error) {
         deps.logger.warn({ err: error }, 'assign: visitor salt unavailable');
-        throw unavailable('cannot derive the visitor id now (database unreachable)');
+        return unavailableHere(c, 'cannot derive the visitor id now (database unreachable)');
       }
       visitorId = cookielessVisitorId(salt, site.id, clientIp(c, config.TRUST_PROXY) ?? '', c.req.header('user-agent') ?? '');
       headers.vary = 'User-Agent';
