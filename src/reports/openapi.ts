@@ -1,6 +1,7 @@
 import type { OpenApiPaths } from '../http/openapi-types.ts';
 import { errorsOpenApi } from './errors/openapi.ts';
 import { exportOpenApi } from './export/openapi.ts';
+import { funnelOpenApi } from './funnel/openapi.ts';
 import { heatmapOpenApi } from './heatmap/openapi.ts';
 import { overviewOpenApi } from './overview/openapi.ts';
 import { productsOpenApi } from './products/openapi.ts';
@@ -20,4 +21,5 @@ export const reportsOpenApi: OpenApiPaths = {
   ...retentionOpenApi,
   ...heatmapOpenApi,
   ...vitalsOpenApi,
+  ...funnelOpenApi,
 };
