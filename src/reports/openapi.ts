@@ -1,5 +1,6 @@
 import type { OpenApiPaths } from '../http/openapi-types.ts';
 import { errorsOpenApi } from './errors/openapi.ts';
+import { experimentReportOpenApi } from './experiment/openapi.ts';
 import { exportOpenApi } from './export/openapi.ts';
 import { funnelOpenApi } from './funnel/openapi.ts';
 import { heatmapOpenApi } from './heatmap/openapi.ts';
@@ -22,4 +23,5 @@ export const reportsOpenApi: OpenApiPaths = {
   ...heatmapOpenApi,
   ...vitalsOpenApi,
   ...funnelOpenApi,
+  ...experimentReportOpenApi,
 };

@@ -210,6 +210,11 @@ describe('experiment report: bad input and scope', () => {
     }
   });
 
+  it('is in /openapi.json', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(doc.paths['/api/v1/sites/{siteId}/experiments/{key}/report']).toBeDefined();
+  });
+
   it('unknown experiment → 404; another site’s token → 404; no token → 401', async () => {
     expect((await get(`/api/v1/sites/${site.id}/experiments/missing/report`)).status).toBe(404);
     expect((await get(`/api/v1/sites/${site.id}/experiments/button/report`, otherToken)).status).toBe(404);
