@@ -61,15 +61,17 @@ async function bundleApp(): Promise<Buffer> {
 }
 
 export async function buildDashboard(): Promise<DashboardAssets> {
-  const [app, css, chart, template] = await Promise.all([
+  const [app, css, icon, chart, template] = await Promise.all([
     bundleApp(),
     readFile(join(DASHBOARD_DIR, 'dashboard.css')),
+    readFile(join(DASHBOARD_DIR, 'favicon.svg')),
     readFile(chartJsPath()),
     readFile(join(DASHBOARD_DIR, 'index.html'), 'utf8'),
   ]);
   const list = [
     asset('app.js', 'application/javascript; charset=utf-8', app),
     asset('dashboard.css', 'text/css; charset=utf-8', css),
+    asset('favicon.svg', 'image/svg+xml', icon),
     asset('chart.umd.js', 'application/javascript; charset=utf-8', chart),
   ];
   const assets = new Map(list.map((a) => [a.name, a]));

@@ -25,7 +25,7 @@ describe('GET /dashboard', () => {
     const html = await res.text();
     expect(html).toContain('<label for="token">');
     expect(html).not.toMatch(/\{\{|https?:\/\/(?!localhost)/); // every placeholder filled; no CDN or external font
-    expect([...(await linkedAssets()).keys()].sort()).toEqual(['app.js', 'chart.umd.js', 'dashboard.css']);
+    expect([...(await linkedAssets()).keys()].sort()).toEqual(['app.js', 'chart.umd.js', 'dashboard.css', 'favicon.svg']);
     expect((await app.request('/dashboard/')).status).toBe(200);
   });
 
@@ -85,5 +85,17 @@ describe('GET /dashboard/assets/*', () => {
     const other = await app.request('/dashboard/assets/secrets.js');
     expect(other.status).toBe(404);
     expect(await other.text()).toContain('app.js');
+  });
+
+  it('links an icon, and answers the browser\'s own /favicon.ico with it (no 404 in the console)', async () => {
+    const icon = (await linkedAssets()).get('favicon.svg');
+    expect(icon).toBeDefined();
+    const linked = await app.request(icon!);
+    expect(linked.status).toBe(200);
+    expect(linked.headers.get('content-type')).toBe('image/svg+xml');
+    const ico = await app.request('/favicon.ico');
+    expect(ico.status).toBe(200);
+    expect(ico.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await ico.text()).toBe(await linked.text());
   });
 });

@@ -77,6 +77,12 @@ export function dashboardRoutes(deps: Pick<AppDeps, 'logger'>): Hono {
   app.get('/dashboard', page);
   app.get('/dashboard/', page);
 
+  // Browsers ask for /favicon.ico on their own (a 404 there logs a console error): the same icon.
+  app.get('/favicon.ico', async (c) => {
+    const { assets } = await load();
+    return send(c, assets.get('favicon.svg')!, { 'Cache-Control': 'public, max-age=86400' });
+  });
+
   app.get('/dashboard/assets/:name', async (c) => {
     const { assets } = await load();
     const a = assets.get(c.req.param('name'));
