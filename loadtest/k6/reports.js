@@ -24,6 +24,12 @@ export default function () {
       check(res, { [`${report} is 200`]: (r) => r.status === 200 });
     });
   }
+  // The statistics behind experiment reports (issue #17), any valid token.
+  group('stats', () => {
+    const body = JSON.stringify({ engine: 'bayesian', metric: 'proportion', control: { n: 1000, sum: 100 }, treatment: { n: 1000, sum: 120 } });
+    const res = http.post(`${BASE_URL}/api/v1/stats/compare`, body, { headers: { ...headers, 'Content-Type': 'application/json' }, tags: { report: 'stats' } });
+    check(res, { 'stats/compare is 200': (r) => r.status === 200 });
+  });
   // Retention (issue #16): 12 weekly visitor cohorts and 12 monthly customer cohorts.
   for (const query of [`cohort=visitor&period=week&from=${day(-83)}&to=${day(0)}`, `cohort=customer&period=month&from=${day(-365)}&to=${day(0)}`]) {
     group('retention', () => {
