@@ -6,6 +6,7 @@ import { CopySink } from './sink.ts';
 import { StoreSimulation, type SimulationStats } from './simulate.ts';
 import { runErrorGroupRollup } from '../reports/errors/groups-rollup.ts';
 import { resolveErrorGroupAsOf } from '../reports/errors/report.ts';
+import { createFunnel } from '../reports/funnel/saved.ts';
 import { EXPERIMENT, HOST, JS_ERRORS, PRODUCTS } from './world.ts';
 
 export interface DemoOptions {
@@ -66,6 +67,15 @@ export async function runDemo(pool: pg.Pool, options: DemoOptions, progress: (li
       { key: 'orders_per_user', type: 'order', statistic: 'orders' },
     ],
   }, { startedAt: new Date(startMs), stoppedAt: new Date(endMs) });
+  // Two saved funnels (issue #15): the purchase path the simulation drops shoppers along, and search.
+  const funnel = { window_seconds: 604_800, order: 'ordered', unit: 'visitor' } as const;
+  await createFunnel(pool, site.id, { ...funnel, name: 'Purchase: home → product → add to cart → checkout → order', steps: [
+    { type: 'pageview', path: '/', label: 'Home' }, { type: 'pageview', path: '/products/*', label: 'Product page' },
+    { type: 'event', name: 'add_to_cart', label: 'Add to cart' }, { type: 'pageview', path: '/checkout', label: 'Checkout' }, { type: 'order', label: 'Paid order' },
+  ] });
+  await createFunnel(pool, site.id, { ...funnel, name: 'Search: search → product → order', steps: [
+    { type: 'pageview', path: '/search', label: 'Search' }, { type: 'pageview', path: '/products/*', label: 'Product page' }, { type: 'order', label: 'Paid order' },
+  ] });
 
   let lastReport = 0;
   const sink = new CopySink(pool, site.id, (rows) => {

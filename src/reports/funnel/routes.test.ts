@@ -105,6 +105,15 @@ describe('POST /reports/funnel', () => {
   });
 });
 
+describe('/openapi.json', () => {
+  it('lists the funnel endpoints', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    for (const path of ['/api/v1/sites/{siteId}/reports/funnel', '/api/v1/sites/{siteId}/funnels', '/api/v1/sites/{siteId}/funnels/{id}', '/api/v1/sites/{siteId}/funnels/{id}/report', '/api/v1/sites/{siteId}/funnels/{id}/people.csv']) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+  });
+});
+
 describe('saved funnels', () => {
   it('create (write scope), list, report and people.csv equal to the ad-hoc report, delete', async () => {
     expect((await call('POST', '/funnels', { name: 'Shop', steps })).status).toBe(403);
