@@ -37,3 +37,34 @@ export function retentionPeriods(from: string, to: string, tz: string, period: R
   }
   return { labels, starts: labels.map((d) => localDateToUtc(d, tz)), end: localDateToUtc(addDays(to, 1), tz) };
 }
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Which period each UTC day's instants fall in, for the visitor grain (sql/090: first and last
+ * instant per UTC day): `before` is the 1-based period holding the day's start (0 before the
+ * first period), `boundary` the one period boundary strictly inside the day (or null) and
+ * `after` the period from it on (n + 1 past the end). A hash join on this small table replaces
+ * a `width_bucket` over an array per row (report.ts: the measurement). Null when
+ * some UTC day holds two boundaries (never in today's tz database: periods.test.ts); the caller
+ * then uses `width_bucket`.
+ */
+export function utcDayMap(p: RetentionPeriods): { days: string[]; before: number[]; boundaries: (Date | null)[]; after: number[] } | null {
+  const edges = [...p.starts.map((d) => d.getTime()), p.end.getTime()];
+  const days: string[] = [];
+  const before: number[] = [];
+  const boundaries: (Date | null)[] = [];
+  const after: number[] = [];
+  let j = 0; // edges[j] is the first edge > the current day start
+  for (let day = Math.floor(edges[0]! / DAY_MS) * DAY_MS; day < edges.at(-1)!; day += DAY_MS) {
+    while (j < edges.length && edges[j]! <= day) j++;
+    const inside = [];
+    for (let i = j; i < edges.length && edges[i]! < day + DAY_MS; i++) inside.push(i);
+    if (inside.length > 1) return null;
+    days.push(new Date(day).toISOString().slice(0, 10));
+    before.push(j);
+    boundaries.push(inside.length ? new Date(edges[inside[0]!]!) : null);
+    after.push(inside.length ? inside[0]! + 1 : j);
+  }
+  return { days, before, boundaries, after };
+}
