@@ -48,6 +48,7 @@ export const experimentReportOpenApi: OpenApiPaths = {
         q('to', { type: 'string', format: 'date' }, 'last local date (inclusive) of exposures and metric activity; default: today in tz'),
         q('tz', { type: 'string' }, "IANA zone of from/to; default: the site's"),
         currency,
+        q('series', { type: 'string', enum: ['true', 'false'] }, 'true adds `series`: [{t, variants: [{key, users, lift}]}] per local day, cumulative (at most 92 days)'),
       ],
       responses: { 200: { description: 'experiment report', content: { 'application/json': { schema: reportSchema } } }, ...errors, 404: { description: "unknown site or experiment, or another site's token" } },
     },

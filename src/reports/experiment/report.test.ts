@@ -174,6 +174,18 @@ describe('experiment report vs the brute force', () => {
     }
   });
 
+  it('series=true: per local day, the cumulative users and lift the report gives at that day’s end', async () => {
+    const body = (await report('metric=orders&engine=frequentist&from=2026-10-21&to=2026-11-02&series=true')) as ExperimentReport & { series: { t: string; variants: { key: string; users: number; lift: number | null }[] }[] };
+    expect(body.series.map((p) => p.t)).toEqual(Array.from({ length: 13 }, (_, i) => addDays('2026-10-21', i)));
+    for (const point of body.series) {
+      const want = expected('orders', 'frequentist', { from: '2026-10-21', to: point.t }).body;
+      expect(point.variants).toEqual(want.variants.map((v) => ({ key: v.key, users: v.users, lift: v.lift })));
+    }
+    const { series, ...rest } = body;
+    expect(series.at(-1)!.variants.map((v) => v.users)).toEqual(rest.variants.map((v) => v.users));
+    expect(rest).toEqual(expected('orders', 'frequentist', { from: '2026-10-21', to: '2026-11-02' }).body);
+  });
+
   it('another currency counts only its orders', async () => {
     expect(await report('metric=revenue&currency=USD&to=2026-11-30')).toEqual(expected('revenue', 'bayesian', { to: '2026-11-30' }, 'USD').body);
   });
@@ -202,7 +214,7 @@ describe('experiment report vs the brute force', () => {
 
 describe('experiment report: bad input and scope', () => {
   it('400 naming metric, engine, from, tz, currency', async () => {
-    const cases: [string, string][] = [['metric=nope', 'metric'], ['engine=magic', 'engine'], ['from=2026-13-01', 'from'], ['tz=Mars/Base', 'tz'], ['currency=eur', 'currency'], ['from=2026-11-02&to=2026-11-01', 'from']];
+    const cases: [string, string][] = [['metric=nope', 'metric'], ['engine=magic', 'engine'], ['from=2026-13-01', 'from'], ['tz=Mars/Base', 'tz'], ['currency=eur', 'currency'], ['from=2026-11-02&to=2026-11-01', 'from'], ['series=yes', 'series'], ['series=true&from=2026-01-01&to=2026-11-01', 'series']];
     for (const [q, field] of cases) {
       const res = await get(`/api/v1/sites/${site.id}/experiments/button/report?${q}`);
       expect(res.status, q).toBe(400);

@@ -5,7 +5,8 @@ import { badRequest, describeZodError, jsonError } from '../../http/errors.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { currencySchema, getSite, timeZoneSchema } from '../../sites/sites.ts';
 import { addDays, localDateToUtc, reportParamsSchema, siteReadScope, todayIn } from '../common/params.ts';
-import { experimentReport } from './report.ts';
+import { experimentReport, type ReportOptions } from './report.ts';
+import { experimentSeries, SeriesRangeError } from './series.ts';
 
 /**
  * GET …/experiments/{key}/report (contract §7). Read scope; another site's token → 404; unknown
@@ -20,6 +21,7 @@ export const experimentReportParamsSchema = z.object({
   to: reportParamsSchema.shape.to,
   tz: timeZoneSchema.optional(),
   currency: currencySchema.optional(),
+  series: z.enum(['true', 'false'], 'must be true or false').optional(),
 });
 
 export function experimentReportRoutes(deps: AppDeps): Hono {
@@ -40,7 +42,7 @@ export function experimentReportRoutes(deps: AppDeps): Hono {
     const tz = params.tz ?? site.timezone;
     const to = params.to ?? (params.from && params.from > todayIn(tz) ? params.from : todayIn(tz));
     if (params.from && params.from > to) throw badRequest('from: must not be after to');
-    const report = await experimentReport(deps.pool, {
+    const options: ReportOptions = {
       siteId: site.id,
       experiment,
       metric: { ...metric, statistic: metric.statistic ?? 'conversion' } as typeof metric,
@@ -48,8 +50,15 @@ export function experimentReportRoutes(deps: AppDeps): Hono {
       start: params.from ? localDateToUtc(params.from, tz) : null,
       end: localDateToUtc(addDays(to, 1), tz),
       currency: params.currency ?? site.currency,
-    });
-    return c.json(report);
+    };
+    const report = await experimentReport(deps.pool, options);
+    if (params.series !== 'true') return c.json(report);
+    try {
+      return c.json({ ...report, series: await experimentSeries(deps.pool, options, { from: params.from, to, tz }) });
+    } catch (error) {
+      if (error instanceof SeriesRangeError) throw badRequest(error.message);
+      throw error;
+    }
   });
   return app;
 }
