@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { loadConfig } from '../../config.ts';
 import { createApp } from '../../http/app.ts';
-import { runJobsNow } from '../../jobs/run.ts';
 import { ingestDirect } from '../../ingest/writer/direct.ts';
 import { createLogger } from '../../log.ts';
 import { createSite } from '../../sites/sites.ts';
@@ -19,7 +18,6 @@ import type { HeatmapReport } from './report.ts';
  */
 let db: TestDatabase;
 let app: ReturnType<typeof createApp>;
-let deps: Parameters<typeof createApp>[0];
 let site: { id: string; token: string };
 let other: { id: string; token: string };
 let readToken: string;
@@ -87,8 +85,7 @@ const heatmap = async (query: Record<string, string>) => {
 let sent: SentBeacon[];
 beforeAll(async () => {
   db = await createTestDatabase();
-  deps = { config: loadConfig({ DATABASE_URL: db.url }), pool: db.pool, logger: createLogger('silent'), registry: new Registry() };
-  app = createApp(deps);
+  app = createApp({ config: loadConfig({ DATABASE_URL: db.url }), pool: db.pool, logger: createLogger('silent'), registry: new Registry() });
   const s = await createSite(db.pool, { name: 'heatmap', domain: 'shop.test', timezone: 'Europe/Paris' });
   site = { id: s.id, token: s.token };
   const o = await createSite(db.pool, { name: 'other', domain: 'other.test' });
@@ -157,19 +154,6 @@ describe('GET …/reports/heatmap against the brute force', () => {
     const before = await heatmap({ ...RANGE, url: 'https://shop.test/products/p1', device: 'mobile', kind: 'rage', selector: '1' });
     await rebuildHeatmapRollups(db.pool, { maxRows: 200 });
     expect(await heatmap({ ...RANGE, url: 'https://shop.test/products/p1', device: 'mobile', kind: 'rage', selector: '1' })).toEqual(before);
-  });
-
-  it('the scheduled job heatmap-rollups folds new beacons (as `tally jobs run` and the demo run it)', async () => {
-    const q = { from: '2026-11-20', to: '2026-11-20', tz: 'UTC', url: 'https://shop.test/job', kind: 'rage' };
-    expect((await heatmap(q)).total).toBe(0);
-    const ts = Date.parse('2026-11-20T12:00:00Z');
-    const r = await ingestDirect(db.pool, { siteId: site.id, events: [{ type: 'heatmap', ts, vid: 'j', url: 'https://shop.test/job', vw: 800, scroll: 55, points: [{ x: 40, y: 17, kind: 'rage', sel: 'select#size-picker' }] }] });
-    expect(r.rejected).toEqual([]);
-    const [outcome] = await runJobsNow(deps, 'heatmap-rollups');
-    expect(outcome).toMatchObject({ ok: true });
-    const body = await heatmap({ ...q, selector: '1' });
-    expect(body).toMatchObject({ total: 1, points: [{ x: 32, y: 16, count: 1 }], selectors: [{ selector: 'select#size-picker', count: 1 }] });
-    expect(body.scroll.filter((s) => s.visitors === 1).map((s) => s.depth)).toEqual([10, 20, 30, 40, 50]);
   });
 
   it('answers 400 naming a missing url or an unknown device or kind, 404 for another site', async () => {
