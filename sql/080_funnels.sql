@@ -96,3 +96,10 @@ CREATE TABLE funnels (
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (site_id, id)
 );
+
+-- Order steps link an order's customer_id to the visitors that sent it as `uid` at any time
+-- (§4.1), which is not bounded by the report's range: these partial indexes (only rows with a
+-- uid, a small share of traffic) turn that lookup into index probes instead of a scan of
+-- every partition of the site.
+CREATE INDEX pageviews_site_user ON pageviews (site_id, user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX events_site_user ON events (site_id, user_id) WHERE user_id IS NOT NULL;
