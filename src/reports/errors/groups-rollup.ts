@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { safeUpperBound } from '../common/watermark.ts';
+import { runWatermarkRollup, type WatermarkRollupOptions } from '../common/watermark-rollup.ts';
 import { firstFrame } from './fingerprint.ts';
 
 /**
@@ -21,12 +21,7 @@ import { firstFrame } from './fingerprint.ts';
 
 export const ERROR_GROUPS_WATERMARK = 'error-groups';
 
-export interface ErrorGroupRollupOptions {
-  lockTimeoutMs?: number;
-  /** Rows of ingest_seq per transaction during a backfill (the run loops until caught up). */
-  maxRows?: number;
-  signal?: AbortSignal;
-}
+export type ErrorGroupRollupOptions = WatermarkRollupOptions;
 
 export interface ErrorGroupRollupOutcome {
   skipped: boolean;
@@ -115,53 +110,24 @@ async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise
   return { rows: rows.rows[0]!.n, groups: upsert.rowCount ?? 0 };
 }
 
-/** One bounded transaction: lock, read the watermark, fold, move it. */
-async function runBatch(pool: pg.Pool, hi: number, maxRows: number): Promise<{ skipped: boolean; rows: number; groups: number; lo: number; to: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('tally:error-groups')) AS ok`);
-    if (!lock.rows[0]!.ok) {
-      await client.query('ROLLBACK');
-      return { skipped: true, rows: 0, groups: 0, lo: 0, to: 0 };
-    }
-    const wm = await client.query<{ seq: number }>({
-      text: `SELECT seq::float8 AS "seq" FROM rollup_watermarks WHERE name = $1::text FOR UPDATE`,
-      values: [ERROR_GROUPS_WATERMARK],
-    });
-    const lo = wm.rows[0]!.seq;
-    const to = Math.min(hi, lo + maxRows);
-    let out = { rows: 0, groups: 0 };
-    if (to > lo) {
-      out = await foldBatch(client, lo, to);
-      await client.query({
-        text: `UPDATE rollup_watermarks SET seq = $2::bigint, updated_at = now() WHERE name = $1::text`,
-        values: [ERROR_GROUPS_WATERMARK, to],
-      });
-    }
-    await client.query('COMMIT');
-    return { skipped: false, ...out, lo, to };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** Folds every committed error row past the watermark, in bounded batches. */
+/** Folds every committed error row past the watermark, in bounded batches (common/watermark-rollup.ts). */
 export async function runErrorGroupRollup(pool: pg.Pool, options: ErrorGroupRollupOptions = {}): Promise<ErrorGroupRollupOutcome> {
-  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['errors']);
-  const outcome: ErrorGroupRollupOutcome = { skipped: false, rows: 0, groups: 0, batches: 0, watermark: 0 };
-  for (;;) {
-    const b = await runBatch(pool, hi, options.maxRows ?? 5_000_000);
-    if (b.skipped) return { ...outcome, skipped: true };
-    outcome.rows += b.rows;
-    outcome.groups += b.groups;
-    outcome.batches += 1;
-    outcome.watermark = Math.max(b.lo, b.to);
-    if (b.to >= hi || options.signal?.aborted) return outcome;
-  }
+  let groups = 0;
+  const outcome = await runWatermarkRollup(
+    pool,
+    {
+      watermark: ERROR_GROUPS_WATERMARK,
+      lock: 'tally:error-groups',
+      tables: ['errors'],
+      fold: async (client, lo, hi) => {
+        const out = await foldBatch(client, lo, hi);
+        groups += out.groups;
+        return out.rows;
+      },
+    },
+    options,
+  );
+  return { ...outcome, groups };
 }
 
 /** Empties the groups' counts and replays every raw row (statuses are kept: they are people's). */
