@@ -92,6 +92,12 @@ describe('POST /reports/funnel', () => {
     [{ steps, ...range, people: { step: 7, outcome: 'dropped' } }, 'people.step'],
     [{ steps, ...range, people: { step: 1, outcome: 'lost' } }, 'people.outcome'],
     [{ steps, ...range, colour: 'red' }, 'colour'],
+    [{ steps: [{ type: 'pageview', path: '/a\u0000' }, ...steps], ...range }, 'steps.0.path'],
+    [{ steps: [{ type: 'event', name: 'x', props: { q: 'a\u0000' } }, ...steps], ...range }, 'steps.0.props.q'],
+    [{ steps: [{ type: 'event', name: 'x', props: { q: { nested: 1 } } }, ...steps], ...range }, 'steps.0.props.q'],
+    [{ steps, window_seconds: 1.5, ...range }, 'window_seconds'],
+    [{ steps: [{ type: 'pageview' }, ...steps], ...range }, 'steps.0.path'],
+    [[], 'body'],
     ['{not json', 'body'],
   ])('400 naming the field: %j', async (body, field) => {
     const res = await call('POST', '/reports/funnel', body);

@@ -12,15 +12,17 @@ export const MAX_FUNNEL_RANGE_DAYS = 400;
 export const BREAKDOWNS = ['channel', 'device', 'country', 'browser', 'utm_source', 'utm_campaign'] as const;
 export type Breakdown = (typeof BREAKDOWNS)[number];
 
-const label = z.string().max(200).optional();
-const propValue = z.union([z.string().max(500), z.number(), z.boolean()]);
+// PostgreSQL text and jsonb cannot hold NUL: refuse it here (400) rather than fail in SQL (500).
+const text = (max: number) => z.string().max(max).refine((s) => !s.includes('\u0000'), 'must not contain NUL characters');
+const label = text(200).optional();
+const propValue = z.union([text(500), z.number(), z.boolean()]);
 
 export const stepSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('pageview'), path: z.string().min(1).max(MAX_GLOB_LENGTH), label }).strict(),
+  z.object({ type: z.literal('pageview'), path: text(MAX_GLOB_LENGTH).min(1), label }).strict(),
   z.object({
     type: z.literal('event'),
-    name: z.string().min(1).max(100),
-    props: z.record(z.string(), propValue).optional(),
+    name: text(100).min(1),
+    props: z.record(text(100), propValue).optional(),
     label,
   }).strict(),
   z.object({ type: z.literal('order'), label }).strict(),
@@ -55,7 +57,7 @@ export const funnelBodySchema = z.object({
 });
 export type FunnelBody = z.infer<typeof funnelBodySchema>;
 
-export const savedFunnelSchema = z.object({ name: z.string().min(1).max(200), ...definitionFields }).strict();
+export const savedFunnelSchema = z.object({ name: text(200).min(1), ...definitionFields }).strict();
 export type SavedFunnelInput = z.infer<typeof savedFunnelSchema>;
 
 export interface FunnelDefinition {
