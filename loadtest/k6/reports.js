@@ -7,7 +7,7 @@ import { BASE_URL, requireEnv } from './lib.js';
 export const options = {
   scenarios: { analysts: { executor: 'constant-vus', vus: 20, duration: '1m' } },
   thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'],
-    'http_req_duration{report:retention}': ['p(95)<200'] },
+    'http_req_duration{report:retention}': ['p(95)<200'], 'http_req_duration{report:funnel}': ['p(95)<2000'] },
 };
 
 function day(offset) {
@@ -37,4 +37,11 @@ export default function () {
       check(res, { 'retention is 200': (r) => r.status === 200 });
     });
   }
+  // Funnels (issue #15): the 4-step purchase funnel ending in a paid order, over 30 days.
+  group('funnel', () => {
+    const body = JSON.stringify({ from: day(-29), to: day(0), steps: [{ type: 'pageview', path: '/' }, { type: 'pageview', path: '/products/*' },
+      { type: 'event', name: 'add_to_cart' }, { type: 'order' }] });
+    const res = http.post(`${BASE_URL}/api/v1/sites/${siteId}/reports/funnel`, body, { headers: { ...headers, 'Content-Type': 'application/json' }, tags: { report: 'funnel' } });
+    check(res, { 'funnel is 200': (r) => r.status === 200 });
+  });
 }
