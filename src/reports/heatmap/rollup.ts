@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { safeUpperBound } from '../common/watermark.ts';
+import { runWatermarkRollup, type WatermarkRollupOptions, type WatermarkRollupOutcome } from '../common/watermark-rollup.ts';
 
 /**
  * Incremental heatmap rollups (contract §4.3, sql/071) from the raw `heatmap_points` table.
@@ -18,20 +18,8 @@ import { safeUpperBound } from '../common/watermark.ts';
 export const HEATMAP_WATERMARK = 'heatmap';
 const LOCK = 'tally:heatmap-rollups';
 
-export interface HeatmapRollupOptions {
-  lockTimeoutMs?: number;
-  /** Rows of ingest_seq per transaction during a backfill (the run loops until caught up). */
-  maxRows?: number;
-  signal?: AbortSignal;
-}
-
-export interface HeatmapRollupOutcome {
-  skipped: boolean;
-  /** Raw heatmap points folded. */
-  rows: number;
-  batches: number;
-  watermark: number;
-}
+export type HeatmapRollupOptions = WatermarkRollupOptions;
+export type HeatmapRollupOutcome = WatermarkRollupOutcome;
 
 const DAY = `(slot AT TIME ZONE 'UTC')::date`;
 const PAGE = 'site_id, host, path, device';
@@ -78,52 +66,9 @@ async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise
   return batch.rowCount;
 }
 
-async function runBatch(pool: pg.Pool, hi: number, maxRows: number): Promise<{ skipped: boolean; rows: number; lo: number; to: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const lock = await client.query<{ ok: boolean }>({ text: `SELECT pg_try_advisory_xact_lock(hashtext($1::text)) AS ok`, values: [LOCK] });
-    if (!lock.rows[0]!.ok) {
-      await client.query('ROLLBACK');
-      return { skipped: true, rows: 0, lo: 0, to: 0 };
-    }
-    await client.query({ text: `INSERT INTO rollup_watermarks (name, seq) VALUES ($1::text, 0) ON CONFLICT (name) DO NOTHING`, values: [HEATMAP_WATERMARK] });
-    const wm = await client.query<{ seq: number }>({
-      text: `SELECT seq::float8 AS "seq" FROM rollup_watermarks WHERE name = $1::text FOR UPDATE`,
-      values: [HEATMAP_WATERMARK],
-    });
-    const lo = wm.rows[0]!.seq;
-    const to = Math.min(hi, lo + maxRows);
-    let rows = 0;
-    if (to > lo) {
-      rows = await foldBatch(client, lo, to);
-      await client.query({
-        text: `UPDATE rollup_watermarks SET seq = $2::bigint, updated_at = now() WHERE name = $1::text`,
-        values: [HEATMAP_WATERMARK, to],
-      });
-    }
-    await client.query('COMMIT');
-    return { skipped: false, rows, lo, to };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** Folds every committed heatmap point past the watermark, in bounded batches. */
-export async function runHeatmapRollup(pool: pg.Pool, options: HeatmapRollupOptions = {}): Promise<HeatmapRollupOutcome> {
-  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['heatmap_points']);
-  const outcome: HeatmapRollupOutcome = { skipped: false, rows: 0, batches: 0, watermark: 0 };
-  for (;;) {
-    const b = await runBatch(pool, hi, options.maxRows ?? 5_000_000);
-    if (b.skipped) return { ...outcome, skipped: true };
-    outcome.rows += b.rows;
-    outcome.batches += 1;
-    outcome.watermark = Math.max(b.lo, b.to);
-    if (b.to >= hi || options.signal?.aborted) return outcome;
-  }
+/** Folds every committed heatmap point past the watermark, in bounded batches (common/watermark-rollup.ts). */
+export function runHeatmapRollup(pool: pg.Pool, options: HeatmapRollupOptions = {}): Promise<HeatmapRollupOutcome> {
+  return runWatermarkRollup(pool, { watermark: HEATMAP_WATERMARK, lock: LOCK, tables: ['heatmap_points'], fold: foldBatch }, options);
 }
 
 /** Empties every heatmap rollup and replays the raw rows (`tally jobs run heatmap-rollups-rebuild`). */
