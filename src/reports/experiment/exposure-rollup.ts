@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { safeUpperBound } from '../common/watermark.ts';
+import { runWatermarkRollup, type WatermarkRollupOptions, type WatermarkRollupOutcome } from '../common/watermark-rollup.ts';
 
 /**
  * Keeps `experiment_exposures` (sql/062): each `$exposure` event (props.experiment, props.variant)
@@ -11,19 +11,8 @@ import { safeUpperBound } from '../common/watermark.ts';
  */
 export const EXPOSURES_WATERMARK = 'experiment-exposures';
 
-export interface ExposureRollupOptions {
-  lockTimeoutMs?: number;
-  /** Sequence numbers per transaction (bounds one transaction's work on a large backlog). */
-  maxRows?: number;
-  signal?: AbortSignal;
-}
-
-export interface ExposureRollupOutcome {
-  skipped: boolean;
-  rows: number;
-  batches: number;
-  watermark: number;
-}
+export type ExposureRollupOptions = WatermarkRollupOptions;
+export type ExposureRollupOutcome = WatermarkRollupOutcome;
 
 export function foldExposuresSql(lo: number, hi: number) {
   return {
@@ -39,51 +28,18 @@ export function foldExposuresSql(lo: number, hi: number) {
   };
 }
 
-async function runBatch(pool: pg.Pool, hi: number, maxRows: number): Promise<{ skipped: boolean; rows: number; lo: number; to: number }> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const lock = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext('tally:experiment-exposures')) AS ok`);
-    if (!lock.rows[0]!.ok) {
-      await client.query('ROLLBACK');
-      return { skipped: true, rows: 0, lo: 0, to: 0 };
-    }
-    const wm = await client.query<{ seq: number }>({
-      text: `SELECT seq::float8 AS "seq" FROM rollup_watermarks WHERE name = $1::text FOR UPDATE`,
-      values: [EXPOSURES_WATERMARK],
-    });
-    const lo = wm.rows[0]!.seq;
-    const to = Math.min(hi, lo + maxRows);
-    let rows = 0;
-    if (to > lo) {
-      rows = (await client.query(foldExposuresSql(lo, to))).rowCount ?? 0;
-      await client.query({
-        text: `UPDATE rollup_watermarks SET seq = $2::bigint, updated_at = now() WHERE name = $1::text`,
-        values: [EXPOSURES_WATERMARK, to],
-      });
-    }
-    await client.query('COMMIT');
-    return { skipped: false, rows, lo, to };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-}
-
-/** Folds every committed `$exposure` event past the watermark, in bounded batches. */
+/** Folds every committed `$exposure` event past the watermark, in bounded batches (common/watermark-rollup.ts). */
 export async function runExposureRollup(pool: pg.Pool, options: ExposureRollupOptions = {}): Promise<ExposureRollupOutcome> {
-  const hi = await safeUpperBound(pool, options.lockTimeoutMs, ['events']);
-  const outcome: ExposureRollupOutcome = { skipped: false, rows: 0, batches: 0, watermark: 0 };
-  for (;;) {
-    const b = await runBatch(pool, hi, options.maxRows ?? 5_000_000);
-    if (b.skipped) return { ...outcome, skipped: true };
-    outcome.rows += b.rows;
-    outcome.batches += 1;
-    outcome.watermark = Math.max(b.lo, b.to);
-    if (b.to >= hi || options.signal?.aborted) return outcome;
-  }
+  return runWatermarkRollup(
+    pool,
+    {
+      watermark: EXPOSURES_WATERMARK,
+      lock: 'tally:experiment-exposures',
+      tables: ['events'],
+      fold: async (client, lo, hi) => (await client.query(foldExposuresSql(lo, hi))).rowCount ?? 0,
+    },
+    options,
+  );
 }
 
 /** Empties the table and replays every `$exposure` event (manual: tally jobs run experiment-exposures-rebuild). */
