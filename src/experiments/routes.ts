@@ -10,12 +10,12 @@
  *
  * Bad input → 400 naming the field; another site's token → 404 (requireSiteScope).
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { z } from 'zod';
 import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
-import { badRequest, describeZodError, jsonError } from '../http/errors.ts';
+import { jsonError } from '../http/errors.ts';
+import { parseBody, readJsonBody } from '../http/json-body.ts';
 import { assignRoutes } from './assign-routes.ts';
 import { experimentInputSchema, statusPatchSchema } from './definition.ts';
 import { RunningExperimentsCache } from './running-cache.ts';
@@ -24,19 +24,6 @@ import { ExperimentConflictError, getExperiment, listExperiments, saveExperiment
 /** A definition is a few KB at most (10 variants, 20 metrics with props). */
 const MAX_BODY_BYTES = 64 * 1024;
 
-async function readJson(c: Context): Promise<unknown> {
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    throw badRequest('body: must be a JSON object');
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-  return parsed.data;
-}
 
 export function experimentRoutes(deps: AppDeps): Hono {
   const { pool } = deps;
@@ -48,7 +35,7 @@ export function experimentRoutes(deps: AppDeps): Hono {
 
   app.post(base, requireSiteScope(pool, 'write'), limit, async (c) => {
     const siteId = c.req.param('siteId');
-    const input = parse(experimentInputSchema, await readJson(c));
+    const input = parseBody(experimentInputSchema, await readJsonBody(c));
     try {
       const { experiment, created } = await saveExperiment(pool, siteId, input);
       running.invalidate(siteId);
@@ -69,7 +56,7 @@ export function experimentRoutes(deps: AppDeps): Hono {
 
   app.patch(`${base}/:key`, requireSiteScope(pool, 'write'), limit, async (c) => {
     const siteId = c.req.param('siteId');
-    const { status } = parse(statusPatchSchema, await readJson(c));
+    const { status } = parseBody(statusPatchSchema, await readJsonBody(c));
     const experiment = await setExperimentStatus(pool, siteId, c.req.param('key'), status);
     if (!experiment) throw notFound(c.req.param('key'));
     running.invalidate(siteId);

@@ -4,10 +4,9 @@ import { z } from 'zod';
 import { compare, srmPValue } from '../stats/index.ts';
 import { requireAnyToken, type AuthVariables } from './auth.ts';
 import type { AppDeps } from './deps.ts';
-import { badRequest, describeZodError, jsonError } from './errors.ts';
+import { jsonError } from './errors.ts';
+import { MAX_JSON_BODY_BYTES as MAX_BODY_BYTES, parseBody, readJsonBody } from './json-body.ts';
 
-/** Sufficient statistics are a few numbers: 64 KiB is generous. */
-const MAX_BODY_BYTES = 64 * 1024;
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const side = z.object({
   n: z.number().int('must be an integer').min(0, 'must be >= 0').max(Number.MAX_SAFE_INTEGER),
@@ -56,20 +55,9 @@ export const srmBodySchema = z
 export function statsRoutes(deps: AppDeps): Hono {
   const app = new Hono<{ Variables: AuthVariables }>();
   const limit = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw jsonError(413, `request body over ${MAX_BODY_BYTES} bytes`); } });
-  const parse = async <T>(text: string, schema: z.ZodType<T>): Promise<T> => {
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw badRequest('body must be a JSON object');
-    }
-    const parsed = schema.safeParse(body);
-    if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-    return parsed.data;
-  };
-  app.post('/api/v1/stats/compare', requireAnyToken(deps.pool), limit, async (c) => c.json(compare(await parse(await c.req.text(), compareBodySchema))));
+  app.post('/api/v1/stats/compare', requireAnyToken(deps.pool), limit, async (c) => c.json(compare(parseBody(compareBodySchema, await readJsonBody(c)))));
   app.post('/api/v1/stats/srm', requireAnyToken(deps.pool), limit, async (c) => {
-    const body = await parse(await c.req.text(), srmBodySchema);
+    const body = parseBody(srmBodySchema, await readJsonBody(c));
     return c.json({ p_value: srmPValue(body.users, body.weights) });
   });
   return app as unknown as Hono;

@@ -4,6 +4,7 @@ import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { withTransaction } from '../db/pool.ts';
 import { badRequest, describeZodError, jsonError } from '../http/errors.ts';
+import { parseBody, readJsonBody } from '../http/json-body.ts';
 import { listAudit, recordAudit } from './audit.ts';
 import { expiryFrom, listTokens, revokeToken } from './token-admin.ts';
 import { createTokenWithId, SCOPES } from './tokens.ts';
@@ -31,15 +32,7 @@ export function tokenRoutes(deps: AppDeps): Hono {
   const admin = requireSiteScope(deps.pool, 'admin');
   app.get('/api/v1/sites/:siteId/tokens', admin, async (c) => c.json({ tokens: await listTokens(deps.pool, c.req.param('siteId')) }));
   app.post('/api/v1/sites/:siteId/tokens', admin, async (c) => {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(await c.req.text());
-    } catch {
-      throw badRequest('body must be a JSON object');
-    }
-    const parsed = createBody.safeParse(raw);
-    if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-    const { scope, name, expires } = parsed.data;
+    const { scope, name, expires } = parseBody(createBody, await readJsonBody(c));
     const expiresAt = expires ? expiryFrom(expires)! : null;
     const siteId = c.req.param('siteId');
     const created = await withTransaction(deps.pool, async (client) => {

@@ -3,7 +3,8 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { requireSiteScope } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { badRequest, describeZodError, jsonError } from '../../http/errors.ts';
+import { badRequest, jsonError } from '../../http/errors.ts';
+import { parseBody, readJsonBody } from '../../http/json-body.ts';
 import { getSite, type Site } from '../../sites/sites.ts';
 import { ParamError, reportParamsSchema, resolveRange, siteReadScope, type ReportRange } from '../common/params.ts';
 import { peopleCsv } from './people-csv.ts';
@@ -20,23 +21,7 @@ import { BREAKDOWNS, funnelBodySchema, MAX_FUNNEL_RANGE_DAYS, savedFunnelSchema 
  *   state yet, so it is as fresh as the raw tables).
  * Bad input → 400 naming the field; another site's token → 404 (requireSiteScope).
  */
-const MAX_BODY_BYTES = 64 * 1024;
 
-async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw jsonError(413, `body over ${MAX_BODY_BYTES} bytes`);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw badRequest('body: must be a JSON object');
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw badRequest(describeZodError(parsed.error));
-  return parsed.data;
-}
 
 async function loadSite(c: Context, deps: AppDeps): Promise<Site> {
   const site = await getSite(deps.pool, c.req.param('siteId') ?? '');
@@ -70,7 +55,7 @@ export function funnelRoutes(deps: AppDeps): Hono {
 
   app.post('/api/v1/sites/:siteId/reports/funnel', siteReadScope(pool), async (c) => {
     const site = await loadSite(c, deps);
-    const body = parse(funnelBodySchema, await readJson(c));
+    const body = parseBody(funnelBodySchema, await readJsonBody(c));
     const range = funnelRange(body, site);
     const input = { siteId: site.id, start: range.start, end: range.end, definition: body, breakdown: body.breakdown };
     return c.json(await funnelReport(pool, input, body.people));
@@ -78,7 +63,7 @@ export function funnelRoutes(deps: AppDeps): Hono {
 
   app.post(base, requireSiteScope(pool, 'write'), async (c) => {
     const site = await loadSite(c, deps);
-    const input = parse(savedFunnelSchema, await readJson(c));
+    const input = parseBody(savedFunnelSchema, await readJsonBody(c));
     return c.json(await createFunnel(pool, site.id, input), 201);
   });
 
@@ -97,7 +82,7 @@ export function funnelRoutes(deps: AppDeps): Hono {
     const site = await loadSite(c, deps);
     const funnel = await getFunnel(pool, site.id, c.req.param('id'));
     if (!funnel) throw jsonError(404, 'funnel not found');
-    const q = parse(savedReportQuery, c.req.query());
+    const q = parseBody(savedReportQuery, c.req.query());
     const range = funnelRange(q, site);
     return c.json(await funnelReport(pool, { siteId: site.id, start: range.start, end: range.end, definition: funnel, breakdown: q.breakdown }));
   });
@@ -106,7 +91,7 @@ export function funnelRoutes(deps: AppDeps): Hono {
     const site = await loadSite(c, deps);
     const funnel = await getFunnel(pool, site.id, c.req.param('id'));
     if (!funnel) throw jsonError(404, 'funnel not found');
-    const q = parse(peopleCsvQuery, c.req.query());
+    const q = parseBody(peopleCsvQuery, c.req.query());
     if (q.step >= funnel.steps.length) throw badRequest('step: must be a step index of this funnel');
     const range = funnelRange(q, site);
     const stream = await peopleCsv(pool, { siteId: site.id, start: range.start, end: range.end, definition: funnel }, q);
