@@ -43,21 +43,30 @@ export async function exportCsv(pool: pg.Pool, table: string, siteId: string, st
   const select = columns.map((c) => escapeIdentifier(c)).join(', ');
   const order = time ? ` ORDER BY ${escapeIdentifier(time)}` : '';
   const text = `SELECT ${select} FROM ${escapeIdentifier(table)} WHERE site_id = $1::bigint${where}${order}`;
+  return csvQueryStream(pool, text, time ? [siteId, start, end] : [siteId], columns);
+}
+
+/**
+ * A query's rows as a Node stream of CSV text (`header` first), read with pg-cursor BATCH rows at
+ * a time and only when the client took the last (constant memory); the cursor's client is
+ * released at the end or on abort. Used by the exports and the funnel's people.csv.
+ */
+export async function csvQueryStream(pool: pg.Pool, text: string, values: unknown[], header: readonly string[]): Promise<Readable> {
   const client = await pool.connect();
-  const cursor = client.query(new Cursor(text, time ? [siteId, start, end] : [siteId], { rowMode: 'array' }));
+  const cursor = client.query(new Cursor(text, values, { rowMode: 'array' }));
   let released = false;
   const release = (error?: Error) => {
     if (released) return;
     released = true;
     cursor.close(() => client.release(error));
   };
-  let header = true;
+  let headerDue = true;
   return new Readable({
     async read() {
       try {
-        if (header) {
-          header = false;
-          this.push(`${columns.map(csvField).join(',')}\r\n`);
+        if (headerDue) {
+          headerDue = false;
+          this.push(`${header.map(csvField).join(',')}\r\n`);
           return;
         }
         const rows = await cursor.read(BATCH) as unknown[][];
