@@ -107,10 +107,24 @@ describe('spool + replay across a PostgreSQL stop/start', () => {
   /** SIGSTOP/SIGCONT to the postmaster and its children: connections stay open, nothing answers. */
   function freezePostgres(signal: 'SIGSTOP' | 'SIGCONT') {
     const postmaster = Number(readFileSync(join(pgDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // A process listed by readdir may be gone before its stat is read (any process on the machine): skip it.
+    const parentOf = (pid: number) => {
+      try {
+        return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1];
+      } catch {
+        return undefined;
+      }
+    };
     const children = readdirSync('/proc')
       .map(Number)
-      .filter((pid) => pid && readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(postmaster));
-    for (const pid of [postmaster, ...children]) process.kill(pid, signal);
+      .filter((pid) => pid && parentOf(pid) === String(postmaster));
+    for (const pid of [postmaster, ...children]) {
+      try {
+        process.kill(pid, signal);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH' || pid === postmaster) throw error; // a backend that just exited
+      }
+    }
   }
 
   it.each([
