@@ -29,6 +29,9 @@ export interface SiteInfo {
  * (entries past their 30 s are kept, unused, for this), so beacons of known sites still reach the
  * spool while PostgreSQL is down; only a key never seen gets the 503.
  */
+/** What a public key Tally issued can look like (sites.ts: `pk_` + base64url). */
+const ISSUABLE_KEY = /^[\x21-\x7e]{1,200}$/;
+
 export class SiteCache {
   private readonly cache: LRUCache<string, SiteInfo | 'none'>;
 
@@ -43,6 +46,10 @@ export class SiteCache {
     const out = new Map<string, SiteInfo>();
     const missing: string[] = [];
     for (const k of keys) {
+      // Tally issues keys of printable ASCII (pk_ + base64url): anything else is unknown without
+      // asking PostgreSQL, which would refuse a NUL in text — an error read as "database down"
+      // (503) until the fuzz tests sent one.
+      if (!ISSUABLE_KEY.test(k)) continue;
       const hit = this.cache.get(k);
       if (hit === undefined) missing.push(k);
       else if (hit !== 'none') out.set(k, hit);

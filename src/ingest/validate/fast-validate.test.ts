@@ -97,4 +97,12 @@ describe('fastValidate', () => {
     expect(fastValidate({ ...hm, vw: undefined })).toBeUndefined();
     expect(fastValidate({ ...err, message: '' })).toBeUndefined();
   });
+
+  it('replaces lone surrogates by U+FFFD, what PostgreSQL stores, in text and identifiers alike (fuzz finding: a vid of "\\udfff" got no session)', () => {
+    const event = { site: 'pk_x', type: 'pageview', url: 'https://shop.example/', vid: 'v\udfff', title: 'a\ud800b', sid: 's\ud83d\ude00' };
+    for (const v of [fastValidate(event), zodValidate(event)]) {
+      const e = (v && 'ok' in v ? (v.ok ? v.event : undefined) : v) as Record<string, unknown> | undefined;
+      expect(e).toMatchObject({ vid: 'v\ufffd', title: 'a\ufffdb', sid: 's\ud83d\ude00' });
+    }
+  });
 });

@@ -8,9 +8,15 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 const LINE_BREAKS = /[\t\n\r]+/g;
 
 /** Removes NUL/control characters (keeping line breaks when `multiline`) and caps the length. */
-// Any character cleanText would touch (control characters incl. tab/CR/LF, lone high surrogates).
+// Any character cleanText would touch (control characters incl. tab/CR/LF, surrogates).
 // eslint-disable-next-line no-control-regex
-const DIRTY = /[\u0000-\u001f\u007f\ud800-\udbff]/;
+const DIRTY = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+/**
+ * A surrogate without its partner is not Unicode: PostgreSQL receives it as U+FFFD (node-postgres
+ * encodes UTF-8), so it is replaced here, and the value Tally keeps in memory (a visitor id keying
+ * its session, say) is the one stored. Found by the fuzz tests: a `vid` of "\udfff" got no session.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 export function cleanText(value: string, max: number, multiline = false): string {
   // Most strings are clean and short: one test instead of two replaces per string per beacon.
@@ -20,7 +26,7 @@ export function cleanText(value: string, max: number, multiline = false): string
   if (s.length > max) s = s.slice(0, max);
   // A cut must not leave half a surrogate pair (invalid UTF-8 for PostgreSQL).
   if (/[\ud800-\udbff]$/.test(s)) s = s.slice(0, -1);
-  return s;
+  return s.replace(LONE_SURROGATE, '\ufffd');
 }
 
 export const MAX_URL = 4096;
