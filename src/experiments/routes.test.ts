@@ -141,6 +141,22 @@ describe('experiment definitions API', () => {
     expect(await (await get(url('/exposed'))).json()).toMatchObject({ name: 'New name', coverage: 0.5, variants: [{ key: 'control', weight: 0.5 }, { key: 'treatment', weight: 0.5 }] });
   });
 
+  it('records creates, updates and status changes in the audit log; a refused change records nothing', async () => {
+    const { rows: [token] } = await db.pool.query<{ id: string }>('SELECT id::text FROM api_tokens WHERE site_id = $1::bigint AND scope = $2::text', [site.id, 'write']);
+    expect((await send('POST', url(), definition('audited'))).status).toBe(201);
+    expect((await send('POST', url(), definition('audited', { name: 'Audited' }))).status).toBe(200);
+    expect((await send('PATCH', url('/audited'), { status: 'running' })).status).toBe(200);
+    expect((await send('PATCH', url('/nobody'), { status: 'running' })).status).toBe(404);
+    const { rows } = await db.pool.query("SELECT actor_token_id::text AS actor, action, detail FROM audit_log WHERE site_id = $1::bigint AND target = 'audited' ORDER BY id", [site.id]);
+    expect(rows).toEqual([
+      { actor: token!.id, action: 'experiment.create', detail: { status: 'draft', variants: ['control', 'treatment'] } },
+      { actor: token!.id, action: 'experiment.update', detail: { status: 'draft', variants: ['control', 'treatment'] } },
+      { actor: token!.id, action: 'experiment.status', detail: { status: 'running' } },
+    ]);
+    const { rows: none } = await db.pool.query("SELECT 1 FROM audit_log WHERE site_id = $1::bigint AND target = 'nobody'", [site.id]);
+    expect(none).toHaveLength(0);
+  });
+
   it('/openapi.json lists the experiment paths', async () => {
     const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/api/v1/sites/{siteId}/experiments']!)).toEqual(['post', 'get']);

@@ -15,6 +15,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { jsonError } from '../http/errors.ts';
+import { withAudit } from '../sites/audit.ts';
 import { parseBody, readJsonBody } from '../http/json-body.ts';
 import { assignRoutes } from './assign-routes.ts';
 import { experimentInputSchema, statusPatchSchema } from './definition.ts';
@@ -37,7 +38,10 @@ export function experimentRoutes(deps: AppDeps): Hono {
     const siteId = c.req.param('siteId');
     const input = parseBody(experimentInputSchema, await readJsonBody(c));
     try {
-      const { experiment, created } = await saveExperiment(pool, siteId, input);
+      const { experiment, created } = await saveExperiment(pool, siteId, input, {}, (saved) => ({
+        siteId, actorTokenId: c.get('tokenId'), action: saved.created ? 'experiment.create' : 'experiment.update', target: input.key,
+        detail: { status: saved.experiment.status, variants: input.variants.map((v) => v.key) },
+      }));
       running.invalidate(siteId);
       return c.json(experiment, created ? 201 : 200);
     } catch (error) {
@@ -57,8 +61,10 @@ export function experimentRoutes(deps: AppDeps): Hono {
   app.patch(`${base}/:key`, requireSiteScope(pool, 'write'), limit, async (c) => {
     const siteId = c.req.param('siteId');
     const { status } = parseBody(statusPatchSchema, await readJsonBody(c));
-    const experiment = await setExperimentStatus(pool, siteId, c.req.param('key'), status);
-    if (!experiment) throw notFound(c.req.param('key'));
+    const key = c.req.param('key');
+    const experiment = await withAudit(pool, (client) => setExperimentStatus(client, siteId, key, status), (e) =>
+      e ? { siteId, actorTokenId: c.get('tokenId'), action: 'experiment.status', target: key, detail: { status } } : null);
+    if (!experiment) throw notFound(key);
     running.invalidate(siteId);
     return c.json(experiment);
   });

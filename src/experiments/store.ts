@@ -6,6 +6,7 @@
  * after (a restarted experiment keeps its first start: the report's default range begins there).
  */
 import type pg from 'pg';
+import { auditSql, type AuditEntry } from '../sites/audit.ts';
 import { variantsChanged, type Experiment, type ExperimentInput, type ExperimentStatus } from './definition.ts';
 
 type Db = pg.Pool | pg.ClientBase;
@@ -105,6 +106,8 @@ export async function saveExperiment(
   siteId: string,
   input: ExperimentInput,
   times: { startedAt?: Date; stoppedAt?: Date } = {},
+  /** Written in the same transaction (the audit log's entry for an API change). */
+  audit?: (saved: { experiment: Experiment; created: boolean }) => AuditEntry,
 ): Promise<{ experiment: Experiment; created: boolean }> {
   const client = await pool.connect();
   try {
@@ -117,9 +120,11 @@ export async function saveExperiment(
       }
     }
     const { rows } = await client.query<Experiment & { inserted: boolean }>(upsertExperimentSql(siteId, input, times));
-    await client.query('COMMIT');
     const { inserted, ...experiment } = rows[0]!;
-    return { experiment, created: inserted };
+    const saved = { experiment, created: inserted };
+    if (audit) await client.query(auditSql(audit(saved)));
+    await client.query('COMMIT');
+    return saved;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

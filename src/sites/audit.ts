@@ -45,3 +45,28 @@ export async function listAudit(db: pg.Pool, siteId: string, options: { limit: n
   });
   return rows;
 }
+
+/**
+ * Runs `action` in a transaction and appends the audit entry `entry(result)` names (none when it
+ * answers null, e.g. an unknown id) before COMMIT, so an action and its record land together.
+ */
+export async function withAudit<T>(
+  pool: pg.Pool,
+  action: (client: pg.PoolClient) => Promise<T>,
+  entry: (result: T) => AuditEntry | null,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await action(client);
+    const e = entry(result);
+    if (e) await client.query(auditSql(e));
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -176,6 +176,19 @@ describe('GET /errors against the brute force', () => {
     expect((await patch(theirs[0]!.id, { status: 'resolved' })).status).toBe(404); // their group id on our site
   });
 
+  it('records each status change in the audit log with the acting token, in the same transaction', async () => {
+    const [g] = await groupsOf(new URLSearchParams(RANGE).toString());
+    const { rows: [token] } = await db.pool.query<{ id: string }>('SELECT id::text FROM api_tokens WHERE site_id = $1::bigint AND scope = $2::text', [site.id, 'write']);
+    expect((await patch(g!.id, { status: 'ignored' })).status).toBe(200);
+    expect((await patch(g!.id, { status: 'open' })).status).toBe(200);
+    expect((await patch('999999', { status: 'open' })).status).toBe(404); // nothing changed, nothing recorded
+    const { rows } = await db.pool.query('SELECT actor_token_id::text AS actor, action, target, detail FROM audit_log WHERE site_id = $1::bigint AND action = $2::text ORDER BY id', [site.id, 'error.status']);
+    expect(rows.slice(-2)).toEqual([
+      { actor: token!.id, action: 'error.status', target: g!.id, detail: { status: 'ignored' } },
+      { actor: token!.id, action: 'error.status', target: g!.id, detail: { status: 'open' } },
+    ]);
+  });
+
   it('answers 400 naming the bad parameter or field, 404 for an unknown id, 403 for a read token', async () => {
     for (const [query, name] of [['status=closed', 'status'], ['tz=Mars/Base', 'tz'], ['from=2026-13-01', 'from'], ['limit=0', 'limit']]) {
       const res = await list(query!);

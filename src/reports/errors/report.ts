@@ -94,7 +94,7 @@ export async function errorList(pool: pg.Pool, q: ErrorListQuery, tz: string): P
  * someone triages it again); resolving stamps resolved_at = now(), which later occurrences are
  * compared with by ts. Returns false for an unknown id of this site.
  */
-export async function setErrorGroupStatus(pool: pg.Pool, siteId: string, id: string, status: ErrorStatus): Promise<boolean> {
+export async function setErrorGroupStatus(pool: pg.Pool | pg.ClientBase, siteId: string, id: string, status: ErrorStatus): Promise<boolean> {
   const res = await pool.query({
     text: `UPDATE error_groups SET status = $3::text, regressed = false,
                   resolved_at = CASE WHEN $3::text = 'resolved' THEN now() END, updated_at = now()

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireSiteScope } from '../../http/auth.ts';
+import { requireSiteScope, type AuthVariables } from '../../http/auth.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { badRequest, describeZodError, jsonError } from '../../http/errors.ts';
+import { withAudit } from '../../sites/audit.ts';
 import { getSite } from '../../sites/sites.ts';
 import { loadReportRequest, reportParamsSchema, resolveRange, siteReadScope } from '../common/params.ts';
 import { ERROR_STATUSES, errorList, setErrorGroupStatus } from './report.ts';
@@ -22,7 +23,7 @@ const patchBodySchema = z.object({ status: z.enum(ERROR_STATUSES) }).strict();
 const GROUP_ID = /^[1-9]\d{0,17}$/;
 
 export function errorsRoutes(deps: AppDeps): Hono {
-  const app = new Hono();
+  const app = new Hono<{ Variables: AuthVariables }>();
   app.get('/api/v1/sites/:siteId/errors', siteReadScope(deps.pool), async (c) => {
     const { site, params, range } = await loadReportRequest(c, deps.pool, errorListParamsSchema);
     const errors = await errorList(deps.pool, { siteId: site.id, start: range.start, end: range.end, status: params.status, limit: params.limit }, range.tz);
@@ -40,7 +41,10 @@ export function errorsRoutes(deps: AppDeps): Hono {
     const parsed = patchBodySchema.safeParse(body);
     if (!parsed.success) throw badRequest(describeZodError(parsed.error));
     const id = c.req.param('id') ?? '';
-    if (!GROUP_ID.test(id) || !(await setErrorGroupStatus(deps.pool, site.id, id, parsed.data.status))) {
+    const { status } = parsed.data;
+    const changed = GROUP_ID.test(id) && await withAudit(deps.pool, (client) => setErrorGroupStatus(client, site.id, id, status), (ok) =>
+      ok ? { siteId: site.id, actorTokenId: c.get('tokenId'), action: 'error.status', target: id, detail: { status } } : null);
+    if (!changed) {
       throw jsonError(404, 'error group not found');
     }
     // The group as listed, with its counts over the default range (30 days to today, site zone).
@@ -48,5 +52,5 @@ export function errorsRoutes(deps: AppDeps): Hono {
     const [group] = await errorList(deps.pool, { siteId: site.id, start: range.start, end: range.end, status: null, groupId: id, limit: 1 }, range.tz);
     return c.json(group);
   });
-  return app;
+  return app as unknown as Hono;
 }
