@@ -7,7 +7,8 @@ import { BASE_URL, requireEnv } from './lib.js';
 export const options = {
   scenarios: { analysts: { executor: 'constant-vus', vus: 20, duration: '1m' } },
   thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'],
-    'http_req_duration{report:retention}': ['p(95)<200'], 'http_req_duration{report:funnel}': ['p(95)<2000'] },
+    'http_req_duration{report:retention}': ['p(95)<200'], 'http_req_duration{report:funnel}': ['p(95)<2000'],
+    'http_req_duration{report:errors}': ['p(95)<150'], 'http_req_duration{report:heatmap}': ['p(95)<150'], 'http_req_duration{report:vitals}': ['p(95)<150'] },
 };
 
 function day(offset) {
@@ -44,4 +45,13 @@ export default function () {
     const res = http.post(`${BASE_URL}/api/v1/sites/${siteId}/reports/funnel`, body, { headers: { ...headers, 'Content-Type': 'application/json' }, tags: { report: 'funnel' } });
     check(res, { 'funnel is 200': (r) => r.status === 200 });
   });
+  // Errors, heatmaps and web vitals (issue #18), over 30 days: the grouped error list, the click
+  // density of the home page on desktop, and p75 per metric.
+  const host = __ENV.SITE_HOST || 'shop.example';
+  for (const [report, path] of [['errors', `errors?${range}`], ['heatmap', `reports/heatmap?${range}&url=${encodeURIComponent(`https://${host}/`)}`], ['vitals', `reports/vitals?${range}`]]) {
+    group(report, () => {
+      const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/${path}`, { headers, tags: { report } });
+      check(res, { [`${report} is 200`]: (r) => r.status === 200 });
+    });
+  }
 }
