@@ -32,6 +32,20 @@ const timestamp = z
 /** order_items.quantity is an integer column. */
 const MAX_INT4 = 2_147_483_647;
 
+/**
+ * Discount codes (contract §4.7): ≤ 10 per order, each 1–64 characters once trimmed, compared
+ * case-insensitively: stored upper-cased, so `summer20` and `SUMMER20` are one code and the
+ * duplicates an order carries after upper-casing collapse into one.
+ */
+export const MAX_DISCOUNT_CODES = 10;
+const discountCode = text(1, 200)
+  .transform((c) => c.trim().toUpperCase())
+  .refine((c) => c.length >= 1 && c.length <= 64, 'must be 1–64 characters (after trimming and upper-casing)');
+export const discountCodesSchema = z
+  .array(discountCode)
+  .max(MAX_DISCOUNT_CODES, `at most ${MAX_DISCOUNT_CODES} codes per order`)
+  .transform((codes) => [...new Set(codes)]);
+
 export const ORDER_STATUSES = ['pending', 'paid', 'fulfilled', 'cancelled', 'refunded'] as const;
 export const PAYMENT_STATUSES = ['pending', 'authorized', 'paid', 'partially_refunded', 'refunded', 'voided', 'failed'] as const;
 
@@ -59,6 +73,8 @@ export const orderSchema = z
     total: minorUnits,
     created_at: timestamp,
     items: z.array(orderItemSchema).min(1, 'an order needs at least one item').max(1000),
+    // Optional in the parsed type too, so code building orders (demo, benches) may leave it out.
+    discount_codes: discountCodesSchema.optional(),
   })
   .superRefine((o, ctx) => {
     const expected = o.subtotal - o.discount + o.tax + o.shipping;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { ItemError, Order } from './schemas.ts';
 
 /**
- * Set-based upsert of orders and their items (one statement each, however many orders): the
+ * Set-based upsert of orders, their items and discount codes (one statement each, however many orders): the
  * arrays are unnested server-side, so 1,000 orders cost the same four round trips as one.
  * Re-sending an order replaces it and all its items; `refunded` is kept (it belongs to refunds).
  * Must run inside a transaction; on any returned error the caller rolls back.
@@ -80,6 +80,31 @@ export function insertItemsSql(siteId: string, orders: Order[]) {
   };
 }
 
+/** Re-sending an order replaces its discount codes (sql/112), like its items. */
+export function deleteDiscountCodesSql(siteId: string, orderIds: string[]) {
+  return {
+    text: `DELETE FROM order_discount_codes WHERE site_id = $1::bigint AND order_id = ANY($2::text[])`,
+    values: [siteId, orderIds],
+  };
+}
+
+/** Codes arrive upper-cased and de-duplicated per order (schemas.ts). */
+export function insertDiscountCodesSql(siteId: string, orders: Order[]) {
+  const orderIds: string[] = [];
+  const codes: string[] = [];
+  for (const o of orders) {
+    for (const code of o.discount_codes ?? []) {
+      orderIds.push(o.id);
+      codes.push(code);
+    }
+  }
+  return {
+    text: `INSERT INTO order_discount_codes (site_id, order_id, code)
+           SELECT $1::bigint, t.order_id, t.code FROM unnest($2::text[], $3::text[]) AS t(order_id, code)`,
+    values: [siteId, orderIds, codes],
+  };
+}
+
 /**
  * Locks the already-stored versions of these orders (so a concurrent refund cannot slip in
  * between the check and the write) and returns what they have been refunded so far.
@@ -124,5 +149,7 @@ export async function writeOrders(client: pg.ClientBase, siteId: string, orders:
   // meanwhile: its items are committed by now and are replaced, not duplicated.
   await client.query(deleteItemsSql(siteId, ids));
   await client.query(insertItemsSql(siteId, unique));
+  await client.query(deleteDiscountCodesSql(siteId, ids));
+  if (unique.some((o) => (o.discount_codes?.length ?? 0) > 0)) await client.query(insertDiscountCodesSql(siteId, unique));
   return { upserted: orders.length, errors };
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
+import { discountsRoutes } from './discounts/routes.ts';
 import { errorsRoutes } from './errors/routes.ts';
 import { experimentReportRoutes } from './experiment/routes.ts';
 import { exportRoutes } from './export/routes.ts';
@@ -15,6 +16,6 @@ import { vitalsRoutes } from './vitals/routes.ts';
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes, discountsRoutes]) app.route('/', routes(deps));
   return app;
 }

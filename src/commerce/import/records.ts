@@ -6,7 +6,8 @@ import { readLines } from './lines.ts';
  * it starts on. NDJSON: one JSON object per line. CSV: a header row naming the fields; integer
  * columns are converted; an empty cell means "absent". Orders in CSV are one row per item, the
  * order columns repeated, item fields in `item_*` columns; consecutive rows with the same `id`
- * form one order (or one row per order with an `items` column holding a JSON array).
+ * form one order (or one row per order with an `items` column holding a JSON array); a
+ * `discount_codes` column holds an order's codes separated by `|`.
  */
 export type ImportFormat = 'ndjson' | 'csv';
 export type SourceRecord = { line: number; value: Record<string, unknown> } | { line: number; error: string };
@@ -20,7 +21,11 @@ const JSON_COLUMNS = new Set(['items', 'props', 'points', 'revenue']);
 const BOOLEAN_COLUMNS = new Set(['handled']);
 const ITEM_PREFIX = 'item_';
 
+/** CSV orders: `discount_codes` holds the codes separated by `|` (`WELCOME10|FREESHIP`). */
+export const DISCOUNT_CODES_SEPARATOR = '|';
+
 function convert(column: string, cell: string): unknown {
+  if (column === 'discount_codes') return cell.split(DISCOUNT_CODES_SEPARATOR);
   if (INTEGER_COLUMNS.has(column) && /^-?\d+$/.test(cell)) return Number(cell);
   if (FLOAT_COLUMNS.has(column) && cell.trim() !== '' && Number.isFinite(Number(cell))) return Number(cell);
   if (BOOLEAN_COLUMNS.has(column) && (cell === 'true' || cell === 'false')) return cell === 'true';

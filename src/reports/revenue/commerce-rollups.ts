@@ -1,4 +1,5 @@
 import { runProductTrafficRollup } from '../products/traffic-rollup.ts';
+import { DISCOUNT_ROLLUP_TABLES } from '../discounts/rollup-sql.ts';
 import { runRevenueRollup, type RollupOptions } from './rollup.ts';
 import type { Pool } from '../../db/pool.ts';
 
@@ -47,6 +48,6 @@ export async function rebuildCommerceRollups(ctx: CommerceRollupsContext): Promi
     commerce_customer_slots, commerce_customer_first, commerce_customer_day_links, commerce_customer_first_slots,
     commerce_product_sales_slots, commerce_product_sales_days, commerce_product_sales_months, commerce_product_traffic_slots,
     commerce_product_traffic_days, commerce_product_traffic_months, commerce_visitor_first_touch, commerce_dirty_slots,
-    commerce_order_state, commerce_refund_state, commerce_rollup_watermarks`);
+    commerce_order_state, commerce_refund_state, commerce_rollup_watermarks, ${DISCOUNT_ROLLUP_TABLES.join(', ')}`);
   return runCommerceRollups(ctx);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { discountRollupSteps } from '../discounts/rollup-sql.ts';
 import { customerRollupSteps } from './customers.ts';
 
 /**
@@ -167,6 +168,8 @@ export function revenueRollupSteps(changedSince: Date | string): { name: string;
       values: [],
     },
     ...dayDeltaSteps('product_sales', 'cr_product_sales_delta', 'day', SALES_KEYS, SALES_SUMS),
+    // Discount codes (sql/112): the same dirty buckets, in the same transaction.
+    ...discountRollupSteps({ customerKey: CUSTOMER_KEY, paid: PAID, inSlot: IN_SLOT }),
   ];
 }
 
