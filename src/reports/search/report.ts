@@ -1,0 +1,121 @@
+import type pg from 'pg';
+import type { ReportRange } from '../common/params.ts';
+
+/**
+ * GET …/reports/search (contract §4.6) from the search rollups (sql/111) and the orders table.
+ *
+ * Over the range's quarter-hour slots (every local midnight is on one, so the range is exact):
+ * - `searches`, `searchers` (distinct visitors), `zero_results` (searches with results 0) from
+ *   search_visitor_slots; `zero_result_rate` = zero / searches with known results (0 when none).
+ * - `clicks` = searches followed by a search_click of the same query in the same session (at or
+ *   after the search); `click_rate` = clicks / searches; `avg_click_position` = the mean
+ *   `position` of the query's search_click events in the range (null without one).
+ * - `orders`, `revenue`: paid orders (paid, fulfilled, refunded) in `currency` linked to a visitor
+ *   (the order's visitor_id, or its customer_id = a uid the visitor sent) who searched the query
+ *   in the range at s with s ≤ created_at ≤ s + 7 days (elapsed time, both bounds inclusive; the
+ *   order may fall after `to`). Each order counts once per query however many searches or linked
+ *   visitors lead to it; revenue = Σ total (refunds are not subtracted: the revenue report
+ *   counts refunds on their own days). `conversion_rate` = searchers with such an order for any
+ *   of their queries / searchers.
+ * Orders are read from `orders` at request time (not rolled up), so an order upserted after the
+ * search — late, re-sent, cancelled — changes the report at once.
+ */
+export interface SearchQueryRow {
+  query: string;
+  searches: number;
+  searchers: number;
+  zero_results: number;
+  clicks: number;
+  avg_click_position: number | null;
+  orders: number;
+  revenue: number;
+}
+export interface SearchReport {
+  currency: string;
+  from: string;
+  to: string;
+  tz: string;
+  totals: { searches: number; searchers: number; zero_result_rate: number; click_rate: number; conversion_rate: number };
+  queries: SearchQueryRow[];
+  zero_result_queries: { query: string; searches: number; searchers: number }[];
+}
+
+export const MAX_QUERIES = 100;
+const WINDOW = `interval '168 hours'`; // 7 days of elapsed time, whatever the session's zone and DST
+
+export function searchReportSql(siteId: string, currency: string, start: Date, end: Date, limit = MAX_QUERIES) {
+  const text = `WITH v AS (
+      SELECT query, visitor_id, searches, known, zero, first_at, last_at FROM search_visitor_slots
+      WHERE site_id = $1::bigint AND slot >= $2::timestamptz AND slot < $3::timestamptz
+    ), c AS (
+      SELECT query, sum(clicked) AS clicked, sum(clicks) AS clicks, sum(position_sum) AS position_sum, sum(positions) AS positions
+      FROM search_click_slots WHERE site_id = $1::bigint AND slot >= $2::timestamptz AND slot < $3::timestamptz GROUP BY query
+    ), paid AS (
+      SELECT id, visitor_id, customer_id, total, created_at FROM orders
+      WHERE site_id = $1::bigint AND status IN ('paid', 'fulfilled', 'refunded') AND currency = $4::text
+        AND created_at >= $2::timestamptz AND created_at < $3::timestamptz + ${WINDOW}
+    ), links AS (
+      SELECT id, total, created_at, visitor_id FROM paid WHERE visitor_id IS NOT NULL
+      UNION
+      SELECT p.id, p.total, p.created_at, u.visitor_id FROM paid p
+      JOIN search_visitor_uids u ON u.site_id = $1::bigint AND u.user_id = p.customer_id
+    ), att AS (
+      SELECT DISTINCT v.query, v.visitor_id, l.id, l.total FROM v
+      JOIN links l ON l.visitor_id = v.visitor_id AND v.first_at <= l.created_at AND v.last_at >= l.created_at - ${WINDOW}
+    ), att_q AS (
+      SELECT query, count(*) AS orders, sum(total) AS revenue FROM (SELECT DISTINCT query, id, total FROM att) o GROUP BY query
+    ), q AS (
+      SELECT query, sum(searches) AS searches, count(DISTINCT visitor_id) AS searchers, sum(zero) AS zero, sum(known) AS known,
+        count(DISTINCT visitor_id) FILTER (WHERE zero > 0) AS zero_searchers
+      FROM v GROUP BY query
+    ), top AS (
+      SELECT q.query, q.searches, q.searchers, q.zero, coalesce(c.clicked, 0) AS clicked,
+        CASE WHEN c.positions > 0 THEN c.position_sum / c.positions END AS avg_position,
+        coalesce(a.orders, 0) AS orders, coalesce(a.revenue, 0) AS revenue
+      FROM q LEFT JOIN c ON c.query = q.query LEFT JOIN att_q a ON a.query = q.query
+      ORDER BY q.searches DESC, q.query COLLATE "C" LIMIT $5::int
+    ), zq AS (
+      SELECT query, zero, zero_searchers FROM q WHERE zero > 0 ORDER BY zero DESC, query COLLATE "C" LIMIT $5::int
+    )
+    SELECT
+      (SELECT coalesce(sum(searches), 0) FROM q)::float8 AS "searches",
+      (SELECT count(DISTINCT visitor_id) FROM v)::float8 AS "searchers",
+      (SELECT coalesce(sum(zero), 0) FROM q)::float8 AS "zero",
+      (SELECT coalesce(sum(known), 0) FROM q)::float8 AS "known",
+      (SELECT coalesce(sum(c.clicked), 0) FROM c JOIN q ON q.query = c.query)::float8 AS "clicked",
+      (SELECT count(DISTINCT visitor_id) FROM att)::float8 AS "converters",
+      (SELECT coalesce(json_agg(json_build_object('query', query, 'searches', searches, 'searchers', searchers, 'zero_results', zero,
+          'clicks', clicked, 'avg_click_position', avg_position, 'orders', orders, 'revenue', revenue)
+          ORDER BY searches DESC, query COLLATE "C"), '[]') FROM top) AS "queries",
+      (SELECT coalesce(json_agg(json_build_object('query', query, 'searches', zero, 'searchers', zero_searchers)
+          ORDER BY zero DESC, query COLLATE "C"), '[]') FROM zq) AS "zeroQueries"`;
+  return { text, values: [siteId, start, end, currency, limit] };
+}
+
+interface Row {
+  searches: number; searchers: number; zero: number; known: number; clicked: number; converters: number;
+  queries: { query: string; searches: number | string; searchers: number | string; zero_results: number | string; clicks: number | string; avg_click_position: number | null; orders: number | string; revenue: number | string }[];
+  zeroQueries: { query: string; searches: number | string; searchers: number | string }[];
+}
+
+const rate = (n: number, d: number) => (d > 0 ? n / d : 0);
+
+export async function searchReport(pool: pg.Pool, siteId: string, currency: string, range: ReportRange): Promise<SearchReport> {
+  const { rows } = await pool.query<Row>(searchReportSql(siteId, currency, range.start, range.end));
+  const r = rows[0]!;
+  return {
+    currency, from: range.from, to: range.to, tz: range.tz,
+    totals: {
+      searches: r.searches,
+      searchers: r.searchers,
+      zero_result_rate: rate(r.zero, r.known),
+      click_rate: rate(r.clicked, r.searches),
+      conversion_rate: rate(r.converters, r.searchers),
+    },
+    queries: r.queries.map((q) => ({
+      query: q.query, searches: Number(q.searches), searchers: Number(q.searchers), zero_results: Number(q.zero_results), clicks: Number(q.clicks),
+      avg_click_position: q.avg_click_position === null ? null : Number(q.avg_click_position), orders: Number(q.orders), revenue: Number(q.revenue),
+    })),
+    zero_result_queries: r.zeroQueries.map((z) => ({ query: z.query, searches: Number(z.searches), searchers: Number(z.searchers) })),
+  };
+}
