@@ -1,8 +1,8 @@
 import { effectBayesian } from './bayesian.ts';
 import { twoSidedTTest, welchDegreesOfFreedom } from './frequentist.ts';
-import { effectMoments, sideMoments } from './moments.ts';
+import { effectMoments, sideMoments, type SideMoments } from './moments.ts';
 import { sequentialTest } from './sequential.ts';
-import type { CompareInput, CompareResult } from './types.ts';
+import type { CompareInput, CompareResult, Moments } from './types.ts';
 
 export const DEFAULT_ALPHA = 0.05;
 export const DEFAULT_SEQUENTIAL_TUNING = 5000;
@@ -16,14 +16,29 @@ export const DEFAULT_SEQUENTIAL_TUNING = 5000;
  */
 export function compare(input: CompareInput): CompareResult {
   const relative = (input.difference ?? 'relative') === 'relative';
-  const alpha = input.alpha ?? DEFAULT_ALPHA;
   const a = sideMoments(input.metric, input.control);
   const b = sideMoments(input.metric, input.treatment);
-  const moments = effectMoments(a, b, relative);
+  return compareFromMoments(input, a, b, effectMoments(a, b, relative), a.mean);
+}
+
+/**
+ * The engines on the effect's moments: shared by `compare` and the CUPED comparison (cuped.ts),
+ * which passes regression-adjusted sides and effect moments and the baseline's unadjusted mean
+ * (GrowthBook scales a prior by `stat_a.unadjusted_mean`).
+ */
+export function compareFromMoments(
+  input: Pick<CompareInput, 'engine' | 'difference' | 'alpha' | 'sequential_tuning' | 'prior' | 'inverse'>,
+  a: SideMoments,
+  b: SideMoments,
+  moments: Moments,
+  baselineMean: number,
+): CompareResult {
+  const relative = (input.difference ?? 'relative') === 'relative';
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
   if (input.engine === 'bayesian') {
     const est = moments.ok ? moments : undefined;
     const r = est
-      ? effectBayesian(est.estimate, est.standardError, { alpha, inverse: input.inverse ?? false, relative, baselineMean: a.mean, prior: input.prior })
+      ? effectBayesian(est.estimate, est.standardError, { alpha, inverse: input.inverse ?? false, relative, baselineMean, prior: input.prior })
       : undefined;
     if (!r?.ok) {
       const reason = !moments.ok ? moments.reason : r && !r.ok ? r.reason : 'no estimate';
