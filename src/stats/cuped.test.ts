@@ -53,8 +53,8 @@ describe('CUPED (GrowthBook regression adjustment)', () => {
   });
 
   it('θ = Cov(y, x) / Var(x) pooled over both variations, by hand on per-user data', () => {
-    const users = [[3, 1], [0, 0], [5, 2], [1, 1], [2, 0], [4, 3], [0, 1], [6, 2]] as const;
-    const side = (rows: readonly (readonly [number, number])[]): CupedSide => ({
+    const users: [number, number][] = [[3, 1], [0, 0], [5, 2], [1, 1], [2, 0], [4, 3], [0, 1], [6, 2]];
+    const side = (rows: [number, number][]): CupedSide => ({
       n: rows.length, sum: rows.reduce((s, [y]) => s + y, 0), sum_squares: rows.reduce((s, [y]) => s + y * y, 0),
       pre_sum: rows.reduce((s, [, x]) => s + x, 0), pre_sum_squares: rows.reduce((s, [, x]) => s + x * x, 0), cross_sum: rows.reduce((s, [y, x]) => s + y * x, 0),
     });
