@@ -4,6 +4,7 @@ import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutc
 import { rebuildExposures, runExposureRollup, type ExposureRollupOutcome } from '../reports/experiment/exposure-rollup.ts';
 import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
 import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
+import { rebuildSearchRollups, runSearchRollup, type SearchRollupOutcome } from '../reports/search/rollup.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -139,4 +140,25 @@ export const experimentExposuresRebuildJob: JobDefinition = {
   description: 'Rebuild the experiment exposures from every $exposure event (manual: tally jobs run experiment-exposures-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => exposuresOutcome(await rebuildExposures(ctx.pool, { signal: ctx.signal })),
+};
+
+function searchOutcome(o: SearchRollupOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped } };
+}
+
+/** Site search (contract §4.6; sql/111): new search / search_click events and search-parameter pageviews into the search rollups. */
+export function searchRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'search-rollups',
+    description: 'Fold new search and search_click events and search-parameter pageviews into per-query visitor and click slots (the search report reads them)',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => searchOutcome(await runSearchRollup(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const searchRollupsRebuildJob: JobDefinition = {
+  name: 'search-rollups-rebuild',
+  description: 'Rebuild the search rollups from the raw events and pageviews with the current search_params (manual: tally jobs run search-rollups-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => searchOutcome(await rebuildSearchRollups(ctx.pool, { signal: ctx.signal })),
 };

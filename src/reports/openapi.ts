@@ -9,6 +9,7 @@ import { productsOpenApi } from './products/openapi.ts';
 import { realtimeOpenApi } from './realtime/openapi.ts';
 import { retentionOpenApi } from './retention/openapi.ts';
 import { revenueOpenApi } from './revenue/openapi.ts';
+import { searchOpenApi } from './search/openapi.ts';
 import { vitalsOpenApi } from './vitals/openapi.ts';
 
 /** Every report's OpenAPI fragment, merged into /openapi.json by src/http/openapi.ts. */
@@ -24,4 +25,5 @@ export const reportsOpenApi: OpenApiPaths = {
   ...vitalsOpenApi,
   ...funnelOpenApi,
   ...experimentReportOpenApi,
+  ...searchOpenApi,
 };
