@@ -50,11 +50,8 @@ export interface Products {
   products: ProductRow[];
 }
 
-export interface Realtime {
-  active_visitors: number;
-  pageviews: number;
-  window_seconds: number;
-}
+/** GET /reports/realtime as the server shapes it. */
+export type { Realtime } from '../../src/reports/realtime/report.ts';
 
 /** The raw tables of GET /export/{table}.csv (src/reports/export/csv.ts). */
 export const EXPORT_TABLES = [
@@ -101,11 +98,28 @@ export function clearSession(): void {
   sessionStorage.removeItem(KEY);
 }
 
-async function request(token: string, siteId: string, path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<Response> {
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+async function request(
+  token: string,
+  siteId: string,
+  path: string,
+  query?: URLSearchParams,
+  signal?: AbortSignal,
+  init: { method?: Method; body?: unknown } = {},
+): Promise<Response> {
   const url = `/api/v1/sites/${encodeURIComponent(siteId)}/${path}${query ? `?${query.toString()}` : ''}`;
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: signal ?? null, cache: 'no-store' });
+    res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers,
+      body: init.body === undefined ? null : JSON.stringify(init.body),
+      signal: signal ?? null,
+      cache: 'no-store',
+    });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new ApiError(0, 'Tally could not be reached; check the connection and try again.');
@@ -128,6 +142,13 @@ async function request(token: string, siteId: string, path: string, query?: URLS
 
 export async function getJson<T>(s: Pick<Session, 'token' | 'siteId'>, path: string, query?: URLSearchParams, signal?: AbortSignal): Promise<T> {
   const res = await request(s.token, s.siteId, path, query, signal);
+  return (await res.json()) as T;
+}
+
+/** A JSON request with a body (POST/PATCH/…); a 204 answers undefined. */
+export async function sendJson<T>(s: Pick<Session, 'token' | 'siteId'>, method: Method, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const res = await request(s.token, s.siteId, path, undefined, signal, { method, body });
+  if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
 

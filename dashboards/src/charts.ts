@@ -43,6 +43,15 @@ function baseOptions(tooltipLabel: (datasetLabel: string, index: number, value: 
   };
 }
 
+/** Destroys the charts whose canvas left the page (a view was replaced): chart.js keeps resize observers otherwise. */
+export function destroyDetachedCharts(): void {
+  for (const [canvas, chart] of charts) {
+    if (canvas.isConnected) continue;
+    chart.destroy();
+    charts.delete(canvas);
+  }
+}
+
 /** Replaces the chart of `canvas`; returns false when chart.js did not load (the tables still show). */
 function draw(canvas: HTMLCanvasElement, config: ConstructorParameters<ChartCtor>[1]): boolean {
   charts.get(canvas)?.destroy();
@@ -90,4 +99,56 @@ export function barChart(canvas: HTMLCanvasElement, labels: string[], label: str
     data: { labels, datasets: [{ label, data: values, backgroundColor: color, borderRadius: 3 }] },
     options,
   });
+}
+
+/** Series colours in order: the scheme's primary and secondary, then fixed hues readable on both schemes. */
+const PALETTE = ['--primary', '--secondary', '#d97706', '#db2777', '#0284c7', '#65a30d', '#7c3aed', '#dc2626'];
+
+export function seriesColor(i: number): string {
+  const c = PALETTE[i % PALETTE.length]!;
+  return c.startsWith('--') ? cssVar(c, i === 0 ? '#4f46e5' : '#0d9488') : c;
+}
+
+export interface BarSeries {
+  label: string;
+  values: number[];
+  /** A fixed colour (e.g. good / needs improvement / poor); default the palette's next. */
+  color?: string;
+}
+
+/**
+ * Bars with one or more series: side by side (`grouped`, e.g. a funnel's breakdown) or on top of
+ * each other (`stacked`, e.g. the good / needs-improvement / poor split). `format` formats a value
+ * in tooltips and on the value axis; `horizontal` puts the categories on the y axis.
+ */
+export function multiBarChart(
+  canvas: HTMLCanvasElement,
+  labels: string[],
+  series: BarSeries[],
+  options: { stacked?: boolean; horizontal?: boolean; format?: (n: number) => string; max?: number } = {},
+): boolean {
+  const format = options.format ?? ((n: number) => String(n));
+  const base = baseOptions((label, _i, value) => `${label}: ${format(value)}`);
+  const valueAxis = { ...base.scales.y, stacked: !!options.stacked, ticks: { ...base.scales.y.ticks, callback: (v: string | number) => format(Number(v)) }, max: options.max };
+  const categoryAxis = { ...base.scales.x, stacked: !!options.stacked };
+  return draw(canvas, {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: series.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: s.color ?? seriesColor(i), borderRadius: 3 })),
+    },
+    options: {
+      ...base,
+      indexAxis: options.horizontal ? 'y' : 'x',
+      scales: options.horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis },
+    },
+  });
+}
+
+export function groupedBarChart(canvas: HTMLCanvasElement, labels: string[], series: BarSeries[], format?: (n: number) => string): boolean {
+  return multiBarChart(canvas, labels, series, { format });
+}
+
+export function stackedBarChart(canvas: HTMLCanvasElement, labels: string[], series: BarSeries[], format?: (n: number) => string, horizontal = false): boolean {
+  return multiBarChart(canvas, labels, series, { stacked: true, format, horizontal });
 }

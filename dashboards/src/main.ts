@@ -1,25 +1,30 @@
 /**
- * Tally's dashboard (served at /dashboard): sign-in with a read token, report settings in the
- * URL fragment, and the panels of views.ts fed by the report API.
+ * Tally's dashboard (served at /dashboard): the shell around the views. It signs in with a read
+ * token, keeps the shared controls (dates, zone, interval, currency) and the current view in the
+ * URL fragment, draws the navigation between views, and mounts the view of views/index.ts that the
+ * fragment names — each view draws itself (views/*.ts) with the helpers of its ViewContext.
  */
-import {
-  ApiError, clearSession, downloadCsv, EXPORT_TABLES, getJson, loadSession, saveSession, siteIdOf,
-  type Overview, type Products, type Realtime, type Revenue, type Session,
-} from './api.ts';
-import { formatInteger } from './format.ts';
+import { ApiError, clearSession, getJson, loadSession, saveSession, sendJson, siteIdOf, type Overview, type Realtime, type Session } from './api.ts';
+import * as charts from './charts.ts';
+import * as format from './format.ts';
+import * as render from './render.ts';
 import { byId, h, showMessage } from './render.ts';
 import {
-  daysBetween, isDate, MAX_HOUR_DAYS, parseHash, presetRange, reportQuery, todayIn, toHash, type Interval, type Period, type ViewState,
+  daysBetween, isDate, MAX_HOUR_DAYS, parseHash, parseRoute, presetRange, reportQuery, todayIn, toHash,
+  type Interval, type Period, type Route, type ViewName, type ViewState,
 } from './state.ts';
-import { renderOverview, renderProducts, renderRevenue } from './views.ts';
-
-/** Umami polls every 10 s, Plausible every 10–30 s: 15 s keeps the load light. */
-const REALTIME_MS = 15_000;
+import * as ui from './ui.ts';
+import type { ApiClient, ViewContext } from './views/context.ts';
+import { VIEW_LIST, VIEWS } from './views/index.ts';
+import { REALTIME_MS } from './views/realtime.ts';
 
 let session: Session | undefined;
 let state: ViewState;
-let inFlight: AbortController | undefined;
+let route: Route = { view: 'overview', params: new URLSearchParams() };
+let mounted: { key: string; controller: AbortController } | undefined;
 let realtimeTimer: ReturnType<typeof setInterval> | undefined;
+/** Each view's own parameters as last seen, so the navigation returns to the same funnel, page… */
+const lastParams = new Map<ViewName, URLSearchParams>();
 
 const el = {
   signIn: byId('sign-in'),
@@ -30,6 +35,7 @@ const el = {
   dashboard: byId('dashboard'),
   signOut: byId<HTMLButtonElement>('sign-out'),
   siteLabel: byId('site-label'),
+  nav: byId('views'),
   period: byId<HTMLSelectElement>('period'),
   from: byId<HTMLInputElement>('from'),
   to: byId<HTMLInputElement>('to'),
@@ -39,7 +45,7 @@ const el = {
   currency: byId<HTMLSelectElement>('currency'),
   status: byId('status'),
   error: byId('error'),
-  revenueError: byId('revenue-error'),
+  view: byId('view'),
   realtime: byId('realtime'),
   realtimeCount: byId('realtime-count'),
 };
@@ -58,9 +64,16 @@ function supported(key: 'timeZone' | 'currency'): string[] {
 
 // ---- sign-in ----------------------------------------------------------------------------------
 
+function unmount(): void {
+  mounted?.controller.abort();
+  mounted = undefined;
+}
+
 function showSignIn(message?: string): void {
   stopRealtime();
-  inFlight?.abort();
+  unmount();
+  el.view.replaceChildren();
+  charts.destroyDetachedCharts();
   el.dashboard.hidden = true;
   el.signOut.hidden = true;
   el.siteLabel.hidden = true;
@@ -121,6 +134,23 @@ function syncControls(): void {
   if (siteOption && session) siteOption.textContent = `Site time zone (${session.siteTz})`;
 }
 
+function hrefOf(view: ViewName, params?: URLSearchParams): string {
+  return toHash(state, { view, params: params ?? lastParams.get(view) ?? new URLSearchParams() });
+}
+
+/** The `<nav>`: plain links (Tab / Enter, middle-click opens a view in a new tab), aria-current on the shown one. */
+function renderNav(): void {
+  if (el.nav.childElementCount === 0) {
+    el.nav.append(h('ul', {}, ...VIEW_LIST.map((v) => h('li', {}, h('a', { href: '#', 'data-view': v.name }, v.title)))));
+  }
+  for (const a of el.nav.querySelectorAll<HTMLAnchorElement>('a[data-view]')) {
+    const name = a.dataset.view as ViewName;
+    a.href = hrefOf(name, name === route.view ? route.params : undefined);
+    if (name === route.view) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
 /** Reads the controls into a new state and puts it in the fragment (hashchange redraws). */
 function applyControls(): void {
   const period = el.period.value as Period;
@@ -132,67 +162,104 @@ function applyControls(): void {
     showMessage(el.error, '“From” must not be after “To”.');
     return;
   }
+  showMessage(el.error, undefined);
   let interval = el.interval.value as Interval | '';
   if (interval === 'hour' && daysBetween(range.from, range.to) > MAX_HOUR_DAYS) interval = '';
   const next: ViewState = { period, ...range, interval, tz, compare: el.compare.checked, currency: el.currency.value };
-  const hash = toHash(next);
-  if (hash === location.hash) void refresh();
+  const hash = toHash(next, route);
+  if (hash === location.hash) mountView(true);
   else location.hash = hash;
 }
 
+/** Reads the fragment, writes back its canonical form (unknown view → overview, dates made explicit). */
 function readHash(): void {
   state = parseHash(location.hash, todayIn, session?.siteTz ?? 'UTC');
+  route = parseRoute(location.hash);
+  lastParams.set(route.view, route.params);
+  const canonical = toHash(state, route);
+  if (canonical !== location.hash) history.replaceState(null, '', canonical);
   syncControls();
+  renderNav();
 }
 
-// ---- reports ------------------------------------------------------------------------------------
+// ---- views --------------------------------------------------------------------------------------
 
-function handleError(error: unknown, target: HTMLElement): void {
-  // Aborted (a newer view or a sign-out) or already signed out by a sibling request: nothing to say.
-  if ((error as Error).name === 'AbortError' || !session) return;
-  if (error instanceof ApiError && error.signsOut) {
-    signOut(`Signed out: ${error.message}`);
-    return;
-  }
-  showMessage(target, error instanceof ApiError ? error.message : `Unexpected error: ${String(error)}`);
+function apiClient(s: Session, signal: AbortSignal): ApiClient {
+  const guard = <T>(p: Promise<T>): Promise<T> =>
+    p.catch((error: unknown) => {
+      // The token stopped working (revoked, expired, other site): back to sign-in, whichever view asked.
+      if (error instanceof ApiError && error.signsOut && session === s) signOut(`Signed out: ${error.message}`);
+      throw error;
+    });
+  return {
+    get: <T>(path: string, query?: URLSearchParams) => guard(getJson<T>(s, path, query, signal)),
+    send: <T>(method: Parameters<typeof sendJson>[1], path: string, body?: unknown) => guard(sendJson<T>(s, method, path, body, signal)),
+  };
 }
 
-async function refresh(): Promise<void> {
+function contextFor(s: Session, signal: AbortSignal): ViewContext {
+  const params = new URLSearchParams(route.params);
+  return {
+    session: s,
+    state: { ...state },
+    params,
+    setParams(next) {
+      const p = new URLSearchParams(params);
+      for (const [k, v] of Object.entries(next)) {
+        if (v === undefined) p.delete(k);
+        else p.set(k, v);
+      }
+      location.hash = toHash(state, { view: route.view, params: p });
+    },
+    hrefOf: (view, p) => hrefOf(view, p ? new URLSearchParams(p) : undefined),
+    api: apiClient(s, signal),
+    query: (extra = {}) => reportQuery(state, { ...(state.currency ? { currency: state.currency } : {}), ...extra }),
+    ui,
+    charts,
+    format,
+    dom: render,
+  };
+}
+
+/** (Re)draws the view of the fragment; a fragment that did not change keeps the view as it is. */
+function mountView(force = false): void {
   if (!session) return;
-  inFlight?.abort();
+  const key = toHash(state, route);
+  if (!force && mounted?.key === key) return;
+  unmount();
   const controller = new AbortController();
-  inFlight = controller;
-  const s = session;
-  const { signal } = controller;
-  showMessage(el.error, undefined);
-  showMessage(el.revenueError, undefined);
+  mounted = { key, controller };
+  const view = VIEWS[route.view];
+  const root = el.view;
+  root.replaceChildren();
+  charts.destroyDetachedCharts();
+  root.dataset.view = view.name;
+  root.dataset.status = 'loading';
+  root.setAttribute('aria-busy', 'true');
+  document.title = `${view.title} · Tally`;
   el.status.textContent = 'Loading…';
-  el.dashboard.setAttribute('aria-busy', 'true');
-  const compare: Record<string, string> = state.compare ? { compare: 'previous' } : {};
-  const currency: Record<string, string> = state.currency ? { currency: state.currency } : {};
-  const overview = getJson<Overview>(s, 'reports/overview', reportQuery(state, { ...compare, limit: '10' }), signal)
-    .then(renderOverview)
-    .catch((e: unknown) => handleError(e, el.error));
-  const revenue = getJson<Revenue>(s, 'reports/revenue', reportQuery(state, { ...compare, ...currency, limit: '10' }), signal)
-    .then(renderRevenue)
-    .catch((e: unknown) => handleError(e, el.revenueError));
-  const query = reportQuery(state, { ...currency, limit: '10' });
-  query.delete('interval');
-  const products = getJson<Products>(s, 'reports/products', query, signal)
-    .then(renderProducts)
-    .catch((e: unknown) => handleError(e, el.revenueError));
-  await Promise.all([overview, revenue, products]);
-  if (inFlight !== controller || !session) return;
-  el.dashboard.removeAttribute('aria-busy');
-  el.status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  const s = session;
+  view
+    .render(contextFor(s, controller.signal), root, controller.signal)
+    .catch((error: unknown) => {
+      if (!controller.signal.aborted && !ui.isAbort(error)) root.append(ui.errorBox(ui.errorText(error)));
+    })
+    .finally(() => {
+      if (controller.signal.aborted || mounted?.controller !== controller) return;
+      root.dataset.status = 'ready';
+      root.removeAttribute('aria-busy');
+      el.status.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    });
 }
+
+// ---- realtime badge -------------------------------------------------------------------------------
 
 async function pollRealtime(): Promise<void> {
   if (!session || document.hidden) return;
   try {
     const r = await getJson<Realtime>(session, 'reports/realtime', new URLSearchParams({ limit: '1' }));
-    el.realtimeCount.textContent = formatInteger(r.active_visitors);
-    el.realtime.title = `${formatInteger(r.active_visitors)} visitors and ${formatInteger(r.pageviews)} pageviews in the last ${r.window_seconds / 60} minutes`;
+    el.realtimeCount.textContent = format.formatInteger(r.active_visitors);
+    el.realtime.title = `${format.formatInteger(r.active_visitors)} visitors and ${format.formatInteger(r.pageviews)} pageviews in the last ${r.window_seconds / 60} minutes`;
     el.realtime.hidden = false;
   } catch (error) {
     if (error instanceof ApiError && error.signsOut && session) signOut(`Signed out: ${error.message}`);
@@ -211,30 +278,6 @@ function stopRealtime(): void {
   realtimeTimer = undefined;
 }
 
-function renderExports(): void {
-  byId('exports').replaceChildren(
-    ...EXPORT_TABLES.map((table) => {
-      const button = h('button', { type: 'button', class: 'secondary', 'data-table': table }, `${table}.csv`);
-      button.addEventListener('click', () => {
-        if (!session) return;
-        const status = byId('export-status');
-        status.textContent = `Preparing ${table}.csv…`;
-        button.disabled = true;
-        const q = reportQuery(state);
-        q.delete('interval');
-        downloadCsv(session, table, q)
-          .then((bytes) => (status.textContent = `${table}.csv downloaded (${formatInteger(bytes)} bytes).`))
-          .catch((e: unknown) => {
-            status.textContent = '';
-            handleError(e, el.error);
-          })
-          .finally(() => (button.disabled = false));
-      });
-      return h('li', {}, button);
-    }),
-  );
-}
-
 function showDashboard(): void {
   if (!session) return;
   el.signIn.hidden = true;
@@ -243,8 +286,7 @@ function showDashboard(): void {
   el.siteLabel.hidden = false;
   el.siteLabel.textContent = `Site ${session.siteId}`;
   readHash();
-  if (!location.hash) history.replaceState(null, '', toHash(state));
-  void refresh();
+  mountView(true);
   startRealtime();
   byId('main').focus();
 }
@@ -252,7 +294,6 @@ function showDashboard(): void {
 function start(): void {
   fillSelect(el.tz, ['UTC', ...supported('timeZone').filter((z) => z !== 'UTC')]);
   fillSelect(el.currency, supported('currency'));
-  renderExports();
   el.signInForm.addEventListener('submit', (e) => void signIn(e));
   el.signOut.addEventListener('click', () => signOut());
   for (const control of [el.period, el.from, el.to, el.interval, el.tz, el.compare, el.currency]) {
@@ -262,7 +303,7 @@ function start(): void {
   window.addEventListener('hashchange', () => {
     if (!session) return;
     readHash();
-    void refresh();
+    mountView();
   });
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void pollRealtime();

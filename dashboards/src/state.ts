@@ -1,6 +1,9 @@
 /**
  * What the dashboard shows lives in the URL fragment, so a view can be bookmarked or shared
- * (the token never is): `#period=7d&from=2026-11-01&to=2026-11-07&interval=day&tz=Europe/Paris`.
+ * (the token never is): `#view=revenue&period=7d&from=2026-11-01&to=2026-11-07&interval=day&tz=Europe/Paris`.
+ * `view` picks the view (contract §9; unknown → overview); the shared controls below are the same
+ * for every view; every other parameter is the view's own (`funnel=ID`, `experiment=KEY`, `url=…`,
+ * `grain=…` where the view's API has a `period` of its own).
  * A preset period (today, 7d, 30d, 90d) is relative: opening the link tomorrow shows the last
  * 7 days then; `period=custom` keeps its `from`/`to`. `tz` absent = the site's time zone (what
  * the API uses when it is absent); `currency` absent = the site's currency.
@@ -19,6 +22,34 @@ export interface ViewState {
   compare: boolean;
   /** '' = the site's currency. */
   currency: string;
+}
+
+/** The views of contract §9, plus site search and discount codes (issue #19), in navigation order. */
+export const VIEW_NAMES = [
+  'overview', 'revenue', 'products', 'funnels', 'retention', 'experiments', 'heatmaps', 'errors', 'vitals', 'search', 'discounts', 'realtime',
+] as const;
+export type ViewName = (typeof VIEW_NAMES)[number];
+
+/** Which view, and that view's own parameters (never the shared ones). */
+export interface Route {
+  view: ViewName;
+  params: URLSearchParams;
+}
+
+/** Fragment keys owned by the shell: the view, the shared controls, and a share link's token. */
+export const SHARED_KEYS: readonly string[] = ['view', 'period', 'from', 'to', 'interval', 'tz', 'compare', 'currency', 'share'];
+
+export function isViewName(v: string | null): v is ViewName {
+  return v !== null && (VIEW_NAMES as readonly string[]).includes(v);
+}
+
+/** The view of the fragment (unknown or absent → overview) and its own parameters. */
+export function parseRoute(hash: string): Route {
+  const q = new URLSearchParams(hash.replace(/^#/, ''));
+  const v = q.get('view');
+  const params = new URLSearchParams();
+  for (const [k, value] of q) if (!SHARED_KEYS.includes(k)) params.append(k, value);
+  return { view: isViewName(v) ? v : 'overview', params };
 }
 
 export const PERIODS: readonly Period[] = ['today', '7d', '30d', '90d', 'custom'];
@@ -96,12 +127,17 @@ export function parseHash(hash: string, today: (tz: string) => string, siteTz: s
   };
 }
 
-export function toHash(s: ViewState): string {
-  const q = new URLSearchParams({ period: s.period, from: s.from, to: s.to });
+/** The fragment of a state (and view): `view` first, the shared controls, then the view's own parameters. */
+export function toHash(s: ViewState, route?: Route): string {
+  const q = new URLSearchParams(route ? { view: route.view } : {});
+  q.set('period', s.period);
+  q.set('from', s.from);
+  q.set('to', s.to);
   if (s.interval) q.set('interval', s.interval);
   if (s.tz) q.set('tz', s.tz);
   if (!s.compare) q.set('compare', 'off');
   if (s.currency) q.set('currency', s.currency);
+  if (route) for (const [k, v] of route.params) if (!SHARED_KEYS.includes(k)) q.append(k, v);
   return `#${q.toString()}`;
 }
 

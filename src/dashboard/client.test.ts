@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { siteIdOf } from '../../dashboards/src/api.ts';
 import { bucketLabel, currencyDigits, formatChange, formatDuration, formatMoney, minorToDecimal } from '../../dashboards/src/format.ts';
-import { parseHash, presetRange, reportQuery, todayIn, toHash } from '../../dashboards/src/state.ts';
+import { parseHash, parseRoute, presetRange, reportQuery, todayIn, toHash, VIEW_NAMES } from '../../dashboards/src/state.ts';
 
 /** The dashboard's pure client logic (dashboards/src), run in Node (locale en-US there). */
 describe('money from minor units', () => {
@@ -54,6 +54,21 @@ describe('view state in the URL fragment', () => {
     const s = parseHash('#period=today&interval=hour&tz=Asia/Kolkata', today, 'UTC');
     expect(parseHash(toHash(s), today, 'UTC')).toEqual(s);
     expect(reportQuery(s, { compare: 'previous' }).toString()).toBe('from=2026-11-22&to=2026-11-22&tz=Asia%2FKolkata&interval=hour&compare=previous');
+  });
+
+  it('names the view (unknown → overview) and keeps the view’s own parameters apart from the shared ones', () => {
+    expect(parseRoute('').view).toBe('overview');
+    expect(parseRoute('#view=nonsense&funnel=3').view).toBe('overview');
+    const r = parseRoute('#view=funnels&period=7d&funnel=3&tz=UTC&grain=week&share=tly_1_x');
+    expect(r.view).toBe('funnels');
+    expect(r.params.toString()).toBe('funnel=3&grain=week'); // share= is never a view parameter
+    const s = parseHash('#view=funnels&period=7d', today, 'UTC');
+    const hash = toHash(s, r);
+    expect(hash).toBe('#view=funnels&period=7d&from=2026-11-16&to=2026-11-22&funnel=3&grain=week');
+    expect(parseRoute(hash).params.toString()).toBe(r.params.toString());
+    expect(parseHash(hash, today, 'UTC')).toEqual(s);
+    for (const view of VIEW_NAMES) expect(parseRoute(toHash(s, { view, params: new URLSearchParams() })).view).toBe(view);
+    expect(VIEW_NAMES).toEqual(expect.arrayContaining(['overview', 'revenue', 'products', 'funnels', 'retention', 'experiments', 'heatmaps', 'errors', 'vitals', 'realtime', 'search', 'discounts']));
   });
 
   it('today is the wall-clock date of the zone', () => {

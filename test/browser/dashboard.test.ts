@@ -106,10 +106,10 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     const { page, errors, close } = await openDashboard();
     await signIn(page, readToken);
     await page.locator('[data-metric=visitors] .value').waitFor();
-    await page.locator('[data-metric=gross] .value').waitFor();
-    await page.locator('#products tbody tr').first().waitFor();
+    await page.locator('#view[data-view=overview][data-status=ready]').waitFor({ state: 'attached' });
 
     const hash = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+    expect(hash.get('view')).toBe('overview');
     expect(hash.get('period')).toBe('30d');
     expect(hash.toString()).not.toContain('tly_'); // the view is shareable, the token is not in it
     const q = `from=${hash.get('from')}&to=${hash.get('to')}`;
@@ -122,33 +122,43 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     expect(await text(page, '[data-metric=visitors] .value')).toBe(String(overview.totals.visitors));
     expect(await text(page, '[data-metric=visits] .value')).toBe(String(overview.totals.visits));
     expect(await text(page, '[data-metric=pageviews] .value')).toBe(String(overview.totals.pageviews));
-    expect(await text(page, '[data-metric=gross] .value')).toBe(money(revenue.totals.gross!));
-    expect(await text(page, '[data-metric=net] .value')).toBe(money(revenue.totals.net!));
-    expect(await text(page, '[data-metric=refunds] .value')).toBe(money(1_999));
-    expect(await text(page, '[data-metric=aov] .value')).toBe(money(revenue.totals.aov!));
     expect(await text(page, '#traffic-range')).toContain('Europe/Paris');
-    // Top lists and products as the API ranks them.
+    // Top lists as the API ranks them.
     const pages = await page.locator('[data-list=pages] tbody th').allInnerTexts();
     expect(pages).toEqual(overview.top.pages.map((p) => p.key));
     expect(await page.locator('[data-list=countries] tbody th').first().innerText()).toBe('United States (US)');
-    const products = await api<{ products: { name: string; revenue: number }[] }>(`reports/products?${q}&limit=10`);
-    expect(products.products.map((p) => p.name)).toEqual(['Linen shirt', 'Wool scarf']); // 3 × 49.50 > 123.45
-    expect(await page.locator('#products tbody th').allInnerTexts()).toEqual(['Linen shirt', 'Wool scarf']);
-    expect(await page.locator('#products tbody tr').first().locator('td').nth(4).innerText()).toBe(money(products.products[0]!.revenue));
     // Realtime: the visitor of a minute ago.
     await page.locator('#realtime:not([hidden])').waitFor();
     expect(await text(page, '#realtime-count')).toBe('1');
 
-    // chart.js (served by Tally) drew both charts with the series' values.
+    type ChartWindow = { Chart: { getChart(id: string): { data: { datasets: { data: number[] }[] } } | undefined } };
+    // chart.js (served by Tally) drew the traffic chart with the series' values.
     const drawn = await page.evaluate(() => {
-      const Chart = (window as unknown as { Chart: { getChart(id: string): { data: { datasets: { data: number[] }[] } } | undefined } }).Chart;
-      const traffic = Chart.getChart('traffic-chart');
+      const traffic = (window as unknown as ChartWindow).Chart.getChart('traffic-chart');
       const canvas = document.getElementById('traffic-chart') as HTMLCanvasElement;
-      return { width: canvas.width, pageviews: traffic?.data.datasets[1]?.data.reduce((a, b) => a + b, 0), revenue: !!Chart.getChart('revenue-chart') };
+      return { width: canvas.width, pageviews: traffic?.data.datasets[1]?.data.reduce((a, b) => a + b, 0) };
     });
     expect(drawn.width).toBeGreaterThan(300);
     expect(drawn.pageviews).toBe(overview.totals.pageviews);
-    expect(drawn.revenue).toBe(true);
+
+    // Revenue is a view of its own (same dates: the navigation keeps the shared controls).
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Revenue', exact: true }).click();
+    await page.locator('#view[data-view=revenue][data-status=ready]').waitFor({ state: 'attached' });
+    expect(await text(page, '[data-metric=gross] .value')).toBe(money(revenue.totals.gross!));
+    expect(await text(page, '[data-metric=net] .value')).toBe(money(revenue.totals.net!));
+    expect(await text(page, '[data-metric=refunds] .value')).toBe(money(1_999));
+    expect(await text(page, '[data-metric=aov] .value')).toBe(money(revenue.totals.aov!));
+    expect(await page.evaluate(() => !!(window as unknown as ChartWindow).Chart.getChart('revenue-chart'))).toBe(true);
+
+    // Products too.
+    await page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name: 'Products', exact: true }).click();
+    await page.locator('#products tbody tr').first().waitFor();
+    const products = await api<{ products: { name: string; revenue: number }[] }>(`reports/products?${q}&limit=10`);
+    expect(products.products.map((p) => p.name)).toEqual(['Linen shirt', 'Wool scarf']); // 3 × 49.50 > 123.45
+    expect(await page.locator('#products tbody th').allInnerTexts()).toEqual(['Linen shirt', 'Wool scarf']);
+    expect(await page.locator('#products tbody tr').first().locator('td').nth(4).innerText()).toBe(money(products.products[0]!.revenue));
+    const after = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
+    expect([after.get('view'), after.get('from'), after.get('to')]).toEqual(['products', hash.get('from'), hash.get('to')]);
 
     const shot = join(tmpdir(), `tally-dashboard-${process.pid}.png`);
     await page.screenshot({ path: shot, fullPage: true });
@@ -173,7 +183,7 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
 
     // A range the API refuses: its 400 message is shown, the session stays.
     await page.evaluate(() => (location.hash = '#period=custom&from=2000-01-01&to=2026-01-01'));
-    await expect.poll(() => text(page, '#error')).toContain('the range may span at most');
+    await expect.poll(() => text(page, '[data-panel=traffic] [role=alert]')).toContain('the range may span at most'); // in place
     expect(await page.locator('#dashboard').isVisible()).toBe(true);
     await close();
   });
