@@ -11,11 +11,12 @@ import { productsRoutes } from './products/routes.ts';
 import { realtimeRoutes } from './realtime/routes.ts';
 import { retentionRoutes } from './retention/routes.ts';
 import { revenueRoutes } from './revenue/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 import { vitalsRoutes } from './vitals/routes.ts';
 
 /** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
 export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes, discountsRoutes]) app.route('/', routes(deps));
+  for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes, discountsRoutes, searchRoutes]) app.route('/', routes(deps));
   return app;
 }
