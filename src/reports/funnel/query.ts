@@ -25,7 +25,7 @@ export interface FunnelQueryInput {
   breakdown?: string;
 }
 
-const BREAKDOWN_COLUMNS: Record<string, { pageviews: string; events: string }> = {
+export const BREAKDOWN_COLUMNS: Record<string, { pageviews: string; events: string }> = {
   channel: { pageviews: 'channel', events: 'channel' },
   device: { pageviews: 'device', events: 'device' },
   country: { pageviews: 'country', events: 'country' },
@@ -35,14 +35,14 @@ const BREAKDOWN_COLUMNS: Record<string, { pageviews: string; events: string }> =
   utm_campaign: { pageviews: 'utm_campaign', events: 'NULL::text' },
 };
 
-/** Builds the CTE chain ending in `walked` (one row per unit that entered). */
-export function funnelCte(input: FunnelQueryInput): QueryText {
-  const { definition: d } = input;
-  const values: unknown[] = [input.siteId, input.start, input.end];
-  const param = (v: unknown, type: string) => {
-    values.push(v);
-    return `$${values.length}::${type}`;
-  };
+export interface StepMasks {
+  pvMask: string;
+  evMask: string;
+  orderMask: number;
+}
+
+/** The SQL expressions giving a pageview's and an event's step bitmask (bit k = step k), and the order steps' bits. */
+export function stepMasks(d: FunnelDefinition, param: (v: unknown, type: string) => string): StepMasks {
   const pvTerms: string[] = [];
   const evTerms: string[] = [];
   const orderBits: number[] = [];
@@ -54,9 +54,22 @@ export function funnelCte(input: FunnelQueryInput): QueryText {
       evTerms.push(`CASE WHEN name = ${param(step.name, 'text')}${props} THEN ${bit} ELSE 0 END`);
     } else orderBits.push(bit);
   });
-  const pvMask = pvTerms.length ? pvTerms.join(' | ') : '0';
-  const evMask = evTerms.length ? evTerms.join(' | ') : '0';
-  const orderMask = orderBits.reduce((a, b) => a | b, 0);
+  return {
+    pvMask: pvTerms.length ? pvTerms.join(' | ') : '0',
+    evMask: evTerms.length ? evTerms.join(' | ') : '0',
+    orderMask: orderBits.reduce((a, b) => a | b, 0),
+  };
+}
+
+/** Builds the CTE chain ending in `walked` (one row per unit that entered). */
+export function funnelCte(input: FunnelQueryInput): QueryText {
+  const { definition: d } = input;
+  const values: unknown[] = [input.siteId, input.start, input.end];
+  const param = (v: unknown, type: string) => {
+    values.push(v);
+    return `$${values.length}::${type}`;
+  };
+  const { pvMask, evMask, orderMask } = stepMasks(d, param);
   const hasOrders = orderMask !== 0;
   const session = d.unit === 'session';
   // Strict needs every pageview/event (a non-matching one interrupts); sessions with orders

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { funnelCte, type FunnelQueryInput } from './query.ts';
+import { funnelCte, type FunnelQueryInput, type QueryText } from './query.ts';
 import type { FunnelStep, PeopleRequest } from './schema.ts';
 
 /**
@@ -74,7 +74,17 @@ function shapeSteps(steps: FunnelStep[], rows: StepRow[]): StepReport[] {
 }
 
 export async function funnelReport(pool: pg.Pool, input: FunnelQueryInput, people?: PeopleRequest): Promise<FunnelReport> {
-  const cte = funnelCte(input);
+  const report = await reportFromWalked(pool, funnelCte(input), input);
+  if (people) report.people = await funnelPeople(pool, input, people);
+  return report;
+}
+
+/**
+ * The §4.1 numbers from a CTE chain ending in `walked` (one row per unit: depth, hits,
+ * hit_steps, gaps, bkey, ids, is_order; `$1` the site id): the ad-hoc query (query.ts) or the
+ * saved funnel's state (saved-report.ts).
+ */
+export async function reportFromWalked(pool: pg.Pool, cte: QueryText, input: Pick<FunnelQueryInput, 'definition' | 'breakdown'>): Promise<FunnelReport> {
   const n = input.definition.steps.length;
   const keyed = input.breakdown
     ? `, ranked AS (
@@ -125,7 +135,6 @@ export async function funnelReport(pool: pg.Pool, input: FunnelQueryInput, peopl
       .sort((a, b) => (a.key === OTHER_KEY ? 1 : 0) - (b.key === OTHER_KEY ? 1 : 0) || b.steps[0]!.count - a.steps[0]!.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  if (people) report.people = await funnelPeople(pool, input, people);
   return report;
 }
 
