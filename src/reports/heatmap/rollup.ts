@@ -11,7 +11,8 @@ import { runWatermarkRollup, type WatermarkRollupOptions, type WatermarkRollupOu
  * interrupted run rolls back whole and is redone, and nothing is counted twice.
  *
  * Per batch the rows are read once into a temp table, then every rollup (cells, selectors,
- * scroll; each at slot and UTC-day grain) is one set-based upsert from it: counts are added,
+ * scroll; each at slot and UTC-day grain, cells and selectors also per UTC month, sql/072) is one
+ * set-based upsert from it: counts are added,
  * scroll depths take the greater.
  */
 
@@ -22,12 +23,13 @@ export type HeatmapRollupOptions = WatermarkRollupOptions;
 export type HeatmapRollupOutcome = WatermarkRollupOutcome;
 
 const DAY = `(slot AT TIME ZONE 'UTC')::date`;
+const MONTH = `date_trunc('month', slot AT TIME ZONE 'UTC')::date`;
 const PAGE = 'site_id, host, path, device';
 
 /** The upserts of one batch, all reading `hm_batch`. Exported for the rebuild test. */
 export function heatmapFoldSteps(): string[] {
-  const counts = (table: string, grain: 'slot' | 'day', keys: string, source: string, where: string) => {
-    const g = grain === 'slot' ? 'slot' : DAY;
+  const counts = (table: string, grain: 'slot' | 'day' | 'month', keys: string, source: string, where: string) => {
+    const g = grain === 'slot' ? 'slot' : grain === 'day' ? DAY : MONTH;
     return `INSERT INTO ${table} AS t (${PAGE}, kind, ${grain}, ${keys}, points)
             SELECT ${PAGE}, kind, ${g}, ${source}, count(*) FROM hm_batch WHERE ${where}
             GROUP BY ${PAGE}, kind, ${g}, ${source}
@@ -45,8 +47,10 @@ export function heatmapFoldSteps(): string[] {
   return [
     counts('heatmap_cell_slots', 'slot', 'cx, cy', cell, `kind <> 'scroll'`),
     counts('heatmap_cell_days', 'day', 'cx, cy', cell, `kind <> 'scroll'`),
+    counts('heatmap_cell_months', 'month', 'cx, cy', cell, `kind <> 'scroll'`),
     counts('heatmap_selector_slots', 'slot', 'selector', `coalesce(selector, '')`, 'true'),
     counts('heatmap_selector_days', 'day', 'selector', `coalesce(selector, '')`, 'true'),
+    counts('heatmap_selector_months', 'month', 'selector', `coalesce(selector, '')`, 'true'),
     scroll('heatmap_scroll_slots', 'slot'),
     scroll('heatmap_scroll_days', 'day'),
   ];
@@ -77,7 +81,7 @@ export async function rebuildHeatmapRollups(pool: pg.Pool, options: HeatmapRollu
   try {
     await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('${LOCK}'))`);
-    await client.query(`TRUNCATE heatmap_cell_slots, heatmap_cell_days, heatmap_selector_slots, heatmap_selector_days, heatmap_scroll_slots, heatmap_scroll_days`);
+    await client.query(`TRUNCATE heatmap_cell_slots, heatmap_cell_days, heatmap_cell_months, heatmap_selector_slots, heatmap_selector_days, heatmap_selector_months, heatmap_scroll_slots, heatmap_scroll_days`);
     await client.query({ text: `UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = $1::text`, values: [HEATMAP_WATERMARK] });
     await client.query('COMMIT');
   } catch (error) {
