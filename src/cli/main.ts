@@ -8,6 +8,7 @@ const HELP = `tally — analytics ingestion and reporting for online stores
   tally serve                                   serve HTTP (npm start)
   tally migrate                                 apply migrations and exit
   tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]...
+  tally site update --site ID --FIELD VALUE    e.g. --allowed-origins https://a.example,https://b.example --search-params q,s
   tally token create --site ID --scope read|write|admin
   tally jobs run <name>|all                     run scheduled jobs now
   tally jobs list                               list jobs and their last runs
@@ -16,6 +17,7 @@ const HELP = `tally — analytics ingestion and reporting for online stores
   tally experiment create --site ID --key K --variants control:0.5,treatment:0.5 [--metric order|event:NAME] [--status running]
   tally experiment list --site ID               experiment definitions
   tally build-tracker                           bundle src/tracker into /t.js
+  tally erase --site ID --visitor V | --customer C   erase a person: raw rows, commerce, rollups corrected
   tally spool list|retry                        events PostgreSQL refused on replay: show, write again
 
 Environment: DATABASE_URL (else an embedded PostgreSQL in TALLY_DATA_DIR, default ./.tally), PORT, ...
@@ -39,6 +41,7 @@ const commands: Record<string, Command> = {
   'build-tracker': async (args) => (await import('./build-tracker.ts')).buildTrackerCommand(args),
   spool: async (args) => (await import('./spool.ts')).spoolCommand(args),
   experiment: async (args) => (await import('./experiments.ts')).experimentCommand(args),
+  erase: async (args) => (await import('./erase.ts')).eraseCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -32,8 +32,8 @@ function dimValues(a: string, page: string | null): string {
 }
 
 /** Rows carry hb (UTC hour), db (local day of the site) and mb (its local month): pick the one of grain g. */
-const bucketOf = (a: string) => `CASE g.grain WHEN 'h' THEN ${a}.hb WHEN 'd' THEN ${a}.db ELSE ${a}.mb END`;
-const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1)), ('m'::char(1))) AS g(grain)`;
+export const bucketOf = (a: string) => `CASE g.grain WHEN 'h' THEN ${a}.hb WHEN 'd' THEN ${a}.db ELSE ${a}.mb END`;
+export const GRAINS = `(VALUES ('h'::char(1)), ('d'::char(1)), ('m'::char(1))) AS g(grain)`;
 export const ORIGIN = `timestamptz '2000-01-01 00:00+00'`;
 /** Bit of visitor_days.hours for the hour hb of local day db (sql/050). */
 export const hourBit = (hb: string, db: string) => `(1::bigint << (extract(epoch FROM ${hb} - date_bin('1 hour', ${db}, ${ORIGIN})) / 3600)::int)`;
