@@ -23,6 +23,7 @@ interface Api {
   identify(customerId: string | number | null): void;
   pageview(url?: string): void;
   experiment(key: string): Promise<string | null>;
+  search(query: string, results?: number): void;
   q?: ArrayLike<unknown>[];
 }
 type Win = Window & { tally?: Api | ((...args: unknown[]) => void) & { q?: ArrayLike<unknown>[] }; doNotTrack?: string };
@@ -255,6 +256,12 @@ export function startTracker(): void {
     send('event', { name: String(name), props, revenue: options && options.revenue });
   }
 
+  // Site search (contract §4.6): results omitted or not a count → sent without it (unknown, left
+  // out of the zero-result rate). A click on a result: track('search_click', {q, position, product_id}).
+  function search(query: string, results?: number) {
+    track('search', { q: '' + query, results: results! >= 0 ? results : undefined } as Props);
+  }
+
   function identify(customerId: string | number | null) {
     uid = customerId === null || customerId === undefined ? null : String(customerId);
     try {
@@ -280,7 +287,7 @@ export function startTracker(): void {
           .catch(() => null));
   }
 
-  const methods = { track, identify, pageview, experiment };
+  const methods = { track, identify, pageview, experiment, search };
   const api = safe((method: string, ...args: unknown[]) => {
     const fn = methods[method as keyof typeof methods] as ((...a: unknown[]) => void) | undefined;
     fn?.(...args);
@@ -289,6 +296,7 @@ export function startTracker(): void {
   api.identify = safe(identify);
   api.pageview = safe(pageview);
   api.experiment = experiment;
+  api.search = safe(search);
 
   // Calls made before the script loaded, via the queue stub (see docs/api.md "Tracker").
   const queued = w.tally?.q || [];
