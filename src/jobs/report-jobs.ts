@@ -5,6 +5,7 @@ import { rebuildExposures, runExposureRollup, type ExposureRollupOutcome } from 
 import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
 import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
 import { rebuildSearchRollups, runSearchRollup, type SearchRollupOutcome } from '../reports/search/rollup.ts';
+import { rebuildFunnelState, runFunnelStateJob, type FunnelStateOutcome } from '../reports/funnel/state-job.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -161,4 +162,25 @@ export const searchRollupsRebuildJob: JobDefinition = {
   description: 'Rebuild the search rollups from the raw events and pageviews with the current search_params (manual: tally jobs run search-rollups-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => searchOutcome(await rebuildSearchRollups(ctx.pool, { signal: ctx.signal })),
+};
+
+function funnelOutcome(o: FunnelStateOutcome): JobResult {
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped, built: o.built, visitors: o.visitors } };
+}
+
+/** Saved funnels (contract §4.1; sql/081): new raw rows and changed orders into each saved funnel's attempts. */
+export function funnelStateJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'funnel-state',
+    description: 'Recompute the saved funnels\' attempts of the visitors with new pageviews, events or changed orders (the saved funnel report reads them); builds new funnels',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => funnelOutcome(await runFunnelStateJob(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const funnelStateRebuildJob: JobDefinition = {
+  name: 'funnel-state-rebuild',
+  description: 'Rebuild every saved funnel\'s state from the raw rows (manual: tally jobs run funnel-state-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => funnelOutcome(await rebuildFunnelState(ctx.pool, { signal: ctx.signal })),
 };

@@ -8,6 +8,7 @@ import { ingestDirect } from '../../ingest/writer/direct.ts';
 import { createLogger } from '../../log.ts';
 import { createSite } from '../../sites/sites.ts';
 import { createToken } from '../../sites/tokens.ts';
+import { runFunnelStateJob } from './state-job.ts';
 
 /** The funnel endpoints over HTTP: a small exact case, saved funnels, people, bad input (400 naming the field), another site (404). */
 
@@ -130,6 +131,11 @@ describe('saved funnels', () => {
     expect(((await call('GET', '/funnels')).body.funnels as unknown[]).length).toBe(1);
     const report = await call('GET', `/funnels/${id}/report?from=${range.from}&to=${range.to}&tz=Europe/Paris`);
     expect(report.body).toEqual(expected);
+    // once the funnel-state job has run, the same numbers come from the precomputed state
+    expect((await runFunnelStateJob(db.pool)).built).toBe(1);
+    const fromState = await app.request(`/api/v1/sites/${siteId}/funnels/${id}/report?from=${range.from}&to=${range.to}&tz=Europe/Paris`, { headers: { authorization: `Bearer ${readToken}` } });
+    expect(fromState.headers.get('x-tally-funnel-source')).toBe('state');
+    expect(await fromState.json()).toEqual(expected);
     const csv = await call('GET', `/funnels/${id}/people.csv?step=1&outcome=dropped&from=${range.from}&to=${range.to}`);
     expect(csv.status).toBe(200);
     expect(csv.text).toBe(`visitor_id,session_id,customer_id,entered_at\r\nc,,,${new Date(T).toISOString()}\r\n`);

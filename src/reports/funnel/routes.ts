@@ -10,15 +10,17 @@ import { ParamError, reportParamsSchema, resolveRange, siteReadScope, type Repor
 import { peopleCsv } from './people-csv.ts';
 import { funnelReport } from './report.ts';
 import { createFunnel, deleteFunnel, getFunnel, listFunnels } from './saved.ts';
+import { savedFunnelReport } from './saved-report.ts';
 import { BREAKDOWNS, funnelBodySchema, MAX_FUNNEL_RANGE_DAYS, savedFunnelSchema } from './schema.ts';
 
 /**
  * Funnels over HTTP (contract §4.1, issue #15):
  * - `POST …/reports/funnel` (read scope): the ad-hoc report, body as schema.ts;
  * - `POST …/funnels` (write) → 201, `GET …/funnels` (read), `DELETE …/funnels/:id` (write) → 204;
- * - `GET …/funnels/:id/report?from&to&tz&breakdown` and `GET …/funnels/:id/people.csv?step&outcome&from&to&tz`
- *   (read): a saved funnel, answered by the same query as the ad-hoc report (no precomputed
- *   state yet, so it is as fresh as the raw tables).
+ * - `GET …/funnels/:id/report?from&to&tz&breakdown` (read): from the precomputed state of the
+ *   funnel-state job (saved-report.ts; as fresh as its last run), or from raw rows until the
+ *   job has built it (header x-tally-funnel-source: state | raw);
+ * - `GET …/funnels/:id/people.csv?step&outcome&from&to&tz` (read): streamed by the ad-hoc query.
  * Bad input → 400 naming the field; another site's token → 404 (requireSiteScope).
  */
 
@@ -84,7 +86,10 @@ export function funnelRoutes(deps: AppDeps): Hono {
     if (!funnel) throw jsonError(404, 'funnel not found');
     const q = parseBody(savedReportQuery, c.req.query());
     const range = funnelRange(q, site);
-    return c.json(await funnelReport(pool, { siteId: site.id, start: range.start, end: range.end, definition: funnel, breakdown: q.breakdown }));
+    const { report, source } = await savedFunnelReport(pool, { siteId: site.id, funnel, start: range.start, end: range.end, breakdown: q.breakdown });
+    // state: read from the funnel-state job's precomputed attempts; raw: not built yet
+    c.header('x-tally-funnel-source', source);
+    return c.json(report);
   });
 
   app.get(`${base}/:id/people.csv`, siteReadScope(pool), async (c) => {

@@ -225,3 +225,9 @@ export async function runFunnelStateJob(pool: pg.Pool, options: { signal?: Abort
     if (b.to >= hi || options.signal?.aborted) return out;
   }
 }
+
+/** Forgets every saved funnel's state and builds it again from the raw rows (manual job). */
+export async function rebuildFunnelState(pool: pg.Pool, options: { signal?: AbortSignal } = {}): Promise<FunnelStateOutcome> {
+  await pool.query('DELETE FROM funnel_state');
+  return runFunnelStateJob(pool, options);
+}
