@@ -52,6 +52,8 @@ export const configSchema = z.object({
   RETENTION_MONTHS: int(1, 1200).default(25),
   /** Per-IP limit on /collect requests per minute; 0 disables it. */
   RATE_LIMIT_PER_MINUTE: int(0, 10_000_000).default(6000),
+  /** Report reads under row-level security (src/db/rls.ts); off only to measure it (docs/benchmarks.md). */
+  TALLY_RLS: bool.default(true),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { siteScopedPool } from '../db/rls.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { discountsRoutes } from './discounts/routes.ts';
 import { errorsRoutes } from './errors/routes.ts';
@@ -14,8 +15,17 @@ import { revenueRoutes } from './revenue/routes.ts';
 import { searchRoutes } from './search/routes.ts';
 import { vitalsRoutes } from './vitals/routes.ts';
 
-/** Every report's routes (one module in each report's folder), mounted by src/http/app.ts. */
-export function reportRoutes(deps: AppDeps): Hono {
+/**
+ * Every report's routes (one module in each report's folder), mounted by src/http/app.ts. They get
+ * a site-scoped pool: inside `siteReadScope` their reads run under row-level security
+ * (src/db/rls.ts); writes and everything else use the pool as before.
+ */
+export function reportRoutes(appDeps: AppDeps): Hono {
+  const pool = siteScopedPool(appDeps.pool, {
+    enabled: appDeps.config.TALLY_RLS,
+    onUnavailable: (reason) => appDeps.logger.warn({ reason }, 'row-level security is off for report reads'),
+  });
+  const deps: AppDeps = { ...appDeps, pool };
   const app = new Hono();
   for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes, discountsRoutes, searchRoutes]) app.route('/', routes(deps));
   return app;

@@ -25,10 +25,11 @@
  * clips and tests them; each start is the local midnight converted to UTC, which is exactly what
  * `generate_series(local timestamps) AT TIME ZONE tz` yields.
  */
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type pg from 'pg';
 import { z } from 'zod';
-import { requireSiteScope } from '../../http/auth.ts';
+import { runWithSite } from '../../db/rls.ts';
+import { requireSiteScope, type AuthVariables } from '../../http/auth.ts';
 import { badRequest, describeZodError, jsonError } from '../../http/errors.ts';
 import { getSite, isValidTimeZone, type Site } from '../../sites/sites.ts';
 
@@ -223,9 +224,14 @@ export function resolveRange(params: ReportParams, siteTimezone: string, now: Da
 
 // ---- HTTP helpers -----------------------------------------------------------------------------
 
-/** Middleware for `/api/v1/sites/:siteId/...` read endpoints: 401/404 (other site)/403. */
-export function siteReadScope(pool: pg.Pool) {
-  return requireSiteScope(pool, 'read');
+/**
+ * Middleware for `/api/v1/sites/:siteId/...` read endpoints: 401/404 (other site)/403; then the
+ * handler runs inside `runWithSite`, so a pool from `siteScopedPool` (src/reports/routes.ts) reads
+ * under row-level security with the token's site set (src/db/rls.ts).
+ */
+export function siteReadScope(pool: pg.Pool): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const auth = requireSiteScope(pool, 'read');
+  return (c, next) => auth(c, () => runWithSite(c.get('tokenSiteId'), next));
 }
 
 export interface ReportRequest<P> {
