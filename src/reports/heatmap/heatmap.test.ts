@@ -73,6 +73,18 @@ function generate(n: number): ReturnType<typeof beacon>[] {
   return out;
 }
 
+/** UTC ms of local midnight starting `date` in `tz` (Intl only, nothing from the code under test). */
+function localMidnight(date: string, tz: string): number {
+  const guess = Date.parse(`${date}T00:00:00Z`);
+  const offset = (ms: number) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!, +p.second!) - ms;
+  };
+  const first = guess - offset(guess);
+  return guess - offset(first);
+}
+const addDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 const get = (path: string, query: Record<string, string>, token = readToken, siteId = site.id) =>
   app.request(`/api/v1/sites/${siteId}/reports/${path}?${new URLSearchParams(query).toString()}`, { headers: auth(token) });
@@ -154,6 +166,50 @@ describe('GET …/reports/heatmap against the brute force', () => {
     const before = await heatmap({ ...RANGE, url: 'https://shop.test/products/p1', device: 'mobile', kind: 'rage', selector: '1' });
     await rebuildHeatmapRollups(db.pool, { maxRows: 200 });
     expect(await heatmap({ ...RANGE, url: 'https://shop.test/products/p1', device: 'mobile', kind: 'rage', selector: '1' })).toEqual(before);
+  });
+
+  it('ranges over whole UTC months (sql/072 month tables) equal the brute force, late points included', async () => {
+    // 2026-09-20 … 2026-12-10 on one page of its own host; the ranges below hold October and
+    // November whole, with edge days and slots before and after them, across the end of DST.
+    const from = Date.parse('2026-09-20T00:00:00Z');
+    const span = Date.parse('2026-12-10T00:00:00Z') - from;
+    const make = (n: number) => Array.from({ length: n }, () => {
+      const b = beacon(Math.floor(from + rand() * span));
+      const url = pick(['https://months.test/p', 'https://MONTHS.test/p?x=1']);
+      return { sent: { ...b.sent, url }, event: { ...b.event, url } };
+    });
+    const early = make(400);
+    // Month edges exactly: the last point before and the first in a month, at UTC midnight.
+    for (const ts of ['2026-10-01T00:00:00Z', '2026-09-30T23:59:59.999Z', '2026-12-01T00:00:00Z', '2026-11-30T23:59:59.999Z']) {
+      const b = beacon(Date.parse(ts));
+      early.push({ sent: { ...b.sent, url: 'https://months.test/p' }, event: { ...b.event, url: 'https://months.test/p' } });
+    }
+    expect((await ingestDirect(db.pool, { siteId: site.id, events: early.map((b) => b.event) })).rejected).toEqual([]);
+    await runHeatmapRollup(db.pool);
+    // Late: older timestamps folded by a later run (into months already counted).
+    const late = make(150);
+    expect((await ingestDirect(db.pool, { siteId: site.id, events: late.map((b) => b.event) })).rejected).toEqual([]);
+    await runHeatmapRollup(db.pool, { maxRows: 61 });
+    sent.push(...early.map((b) => b.sent), ...late.map((b) => b.sent));
+    for (const [f, t, tz] of [
+      ['2026-09-25', '2026-12-05', 'America/New_York'], ['2026-10-01', '2026-11-30', 'UTC'],
+      ['2026-09-30', '2026-12-01', 'Asia/Kathmandu'], ['2026-10-02', '2026-11-29', 'Europe/Paris'],
+    ] as const) {
+      const start = localMidnight(f, tz);
+      const end = localMidnight(addDay(t), tz);
+      for (const device of ['desktop', 'mobile'] as const) {
+        for (const kind of ['click', 'dead'] as const) {
+          const body = await heatmap({ url: 'https://months.test/p', from: f, to: t, tz, device, kind, selector: '1' });
+          const w = bruteHeatmap(sent, { host: 'months.test', path: '/p', device, kind, start, end });
+          expect(w.total).toBeGreaterThan(0);
+          expect(body, `${f}..${t} ${tz} ${device} ${kind}`).toMatchObject({ total: w.total, points: w.points, scroll: w.scroll, selectors: w.selectors.slice(0, 10) });
+        }
+      }
+      const res = await get('heatmap/pages', { from: f, to: t, tz });
+      const { pages } = (await res.json()) as { pages: { host: string; path: string; clicks: number; rage: number; dead: number; points: number }[] };
+      const want = bruteHeatmapPages(sent, start, end).find((p) => p.host === 'months.test');
+      expect(pages.find((p) => p.host === 'months.test'), `${f}..${t} ${tz}`).toMatchObject(want!);
+    }
   });
 
   it('answers 400 naming a missing url or an unknown device or kind, 404 for another site', async () => {
