@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
 import { jsonError, unavailable } from '../http/errors.ts';
 import { dashboardAssets, type Asset, type DashboardAssets } from './assets.ts';
+import { shareLinkRoutes } from './share-link-routes.ts';
 
 /**
  * `GET /dashboard` (the page) and `GET /dashboard/assets/:name` (its script, CSS and chart.js).
@@ -52,8 +53,13 @@ function send(c: Context, a: Asset, extra: Record<string, string>): Response {
   return c.body(new Uint8Array(body), 200, headers);
 }
 
-export function dashboardRoutes(deps: Pick<AppDeps, 'logger'>): Hono {
+/**
+ * The dashboard area: the page, its assets, and (given a pool, as the app gives it) the share-link
+ * API of share-link-routes.ts — the page's asset tests build these routes without a database.
+ */
+export function dashboardRoutes(deps: Pick<AppDeps, 'logger'> & Partial<Pick<AppDeps, 'pool' | 'config'>>): Hono {
   const app = new Hono();
+  if (deps.pool && deps.config) app.route('/', shareLinkRoutes({ pool: deps.pool, config: deps.config }));
   // Build now so the first visitor does not wait for esbuild.
   dashboardAssets().catch((error: unknown) => deps.logger.error({ err: error }, 'dashboard build failed'));
 

@@ -8,6 +8,7 @@ import { trackerOpenApi } from '../tracker/openapi.ts';
 import type { OpenApiPaths } from './openapi-types.ts';
 import { statsOpenApi } from './stats-openapi.ts';
 import { tokenOpenApi } from '../sites/token-openapi.ts';
+import { shareLinkOpenApi } from '../dashboard/share-link-openapi.ts';
 
 const opsOpenApi: OpenApiPaths = {
   '/healthz': { get: { summary: 'Liveness: 200 while the process runs', responses: { 200: { description: 'alive' } } } },
@@ -27,7 +28,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi, ...shareLinkOpenApi },
   };
 }
 
