@@ -59,11 +59,15 @@ export function errorListSql(q: ErrorListQuery): { text: string; values: unknown
              SELECT group_id, sum(n)::float8 AS count,
                     json_agg(json_build_object('key', browser, 'count', n) ORDER BY n DESC, browser) AS browsers
              FROM per_browser GROUP BY group_id
-           ), people AS (
-             SELECT group_id, count(DISTINCT visitor_key)::int AS visitors, count(DISTINCT session_key)::int AS sessions
-             FROM error_group_visitors
+           ), range_people AS (
+             SELECT group_id, visitor_key, session_key FROM error_group_visitors
              WHERE site_id = $1::bigint AND slot >= $2::timestamptz AND slot < $3::timestamptz
-             GROUP BY group_id
+           ), people AS (
+             -- Distinct counts as a hashed DISTINCT per key, then a count: count(DISTINCT) sorted
+             -- every row twice (9,316 rows: 17 of the query's 29 ms on the 2M-event demo data).
+             SELECT v.group_id, v.visitors, s.sessions
+             FROM (SELECT group_id, count(*)::int AS visitors FROM (SELECT DISTINCT group_id, visitor_key FROM range_people) x GROUP BY group_id) v
+             JOIN (SELECT group_id, count(*)::int AS sessions FROM (SELECT DISTINCT group_id, session_key FROM range_people) x GROUP BY group_id) s USING (group_id)
            )
            SELECT g.id::text AS "id", g.fingerprint, g.kind, g.message, g.file, g.line, g.status, g.regressed,
                   coalesce(t.count, 0) AS "count", coalesce(p.visitors, 0) AS "visitors", coalesce(p.sessions, 0) AS "sessions",
