@@ -6,6 +6,7 @@ import type { RawTable } from '../ingest/tables.ts';
 import { sessionIdFor } from '../ingest/writer/sessions.ts';
 import type { CopyValue } from '../ingest/writer/copy.ts';
 import { Rng } from './prng.ts';
+import { planSearch } from './searches.ts';
 import {
   CATEGORIES, COUNTRIES, DEVICE_WEIGHTS, DEVICES, EXPERIMENT, HOST, HOUR_WEIGHT, JS_ERRORS, ORIGIN, PRODUCTS,
   REFUND_REASONS, SOURCES, USER_AGENTS, WEEKDAY_WEIGHT, price, type Country, type Device, type Product, type Source,
@@ -129,6 +130,8 @@ export class StoreSimulation {
     rows: { pageviews: 0, events: 0, heatmap_points: 0, errors: 0, vitals: 0 },
   };
   private readonly rng: Rng;
+  /** Site search draws from its own stream, so the rest of a seed's demo is what it was without searches. */
+  private readonly searchRng: Rng;
   private readonly startMs: number;
   private readonly dayCum: number[];
   private readonly hourCum = cumulative(HOUR_WEIGHT);
@@ -138,6 +141,7 @@ export class StoreSimulation {
 
   constructor(private readonly params: SimulationParams, private readonly sink: DemoSink) {
     this.rng = new Rng(params.seed);
+    this.searchRng = new Rng(params.seed ^ 0x5ea4c);
     this.startMs = params.endMs - params.days * DAY_MS;
     this.boost = params.conversionBoost ?? 1;
     // Traffic grows ~40% over the period, with weekly seasonality.
@@ -267,6 +271,9 @@ export class StoreSimulation {
     const checkedOut = carted && rng.chance(Math.min(0.95, P_CHECKOUT * Math.sqrt(intent) * this.boost));
     const bought = checkedOut && rng.chance(Math.min(0.97, P_BUY[v.variant] * Math.sqrt(intent) * this.boost));
 
+    if (!bounced) {
+      for (const e of planSearch(this.searchRng, lastProduct, bought)) this.event(v, sid, uid, ts + e.offsetMs, e.name, e.props, `${ORIGIN}/search`, source, undefined, this.searchRng);
+    }
     let ref: string | null = source.referrer;
     pages.forEach((page, i) => {
       const query = i === 0 ? source.query : '';
@@ -301,9 +308,9 @@ export class StoreSimulation {
   }
 
   /** site, occurred_at, received_at (= occurred_at: the demo has no network delay), event id, visitor, session. */
-  private common(v: Visitor, sid: string, ts: number): CopyValue[] {
+  private common(v: Visitor, sid: string, ts: number, rng: Rng = this.rng): CopyValue[] {
     const at = isoTime(ts);
-    return [this.params.siteId, at, at, this.rng.uuid(), v.vid, sid];
+    return [this.params.siteId, at, at, rng.uuid(), v.vid, sid];
   }
 
   private pageview(v: Visitor, sid: string, uid: string | null, ts: number, page: Page, query: string, ref: string | null): void {
@@ -367,11 +374,11 @@ export class StoreSimulation {
     }
   }
 
-  private event(v: Visitor, sid: string, uid: string | null, ts: number, name: string, props: Record<string, string | number>, url: string, source: Source, revenue?: { amount: number; currency: string }): void {
+  private event(v: Visitor, sid: string, uid: string | null, ts: number, name: string, props: Record<string, string | number>, url: string, source: Source, revenue?: { amount: number; currency: string }, rng: Rng = this.rng): void {
     const ua = v.uaInfo;
     const path = new URL(url).pathname;
     this.sink.row('events', [
-      ...this.common(v, sid, ts), uid, name, JSON.stringify(props), revenue?.amount ?? null, revenue?.currency ?? null, url, HOST, path,
+      ...this.common(v, sid, ts, rng), uid, name, JSON.stringify(props), revenue?.amount ?? null, revenue?.currency ?? null, url, HOST, path,
       this.landing({ path: '/', title: '' }, source.query, source.referrer).channel, ua.browser, ua.os, ua.device, v.country.code,
     ]);
     this.stats.rows.events++;
