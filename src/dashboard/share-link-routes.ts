@@ -17,7 +17,7 @@ const createBody = z
     fragment: z
       .string()
       .max(2000)
-      .refine((s) => !/[\s\u0000]/.test(s), 'must be a URL fragment such as view=revenue&period=7d (no spaces)')
+      .refine((s) => !/\s/.test(s) && !s.includes('\u0000'), 'must be a URL fragment such as view=revenue&period=7d (no spaces)')
       .optional(),
   })
   .strict();
