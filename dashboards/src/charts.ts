@@ -67,16 +67,18 @@ export interface LineSeries {
   values: number[];
   /** The previous period, drawn dashed. */
   dashed?: boolean;
-  color: 'primary' | 'secondary' | 'muted';
+  /** A scheme colour, or any CSS colour (e.g. seriesColor(i) for many lines). */
+  color: 'primary' | 'secondary' | 'muted' | (string & {});
 }
 
 export function lineChart(canvas: HTMLCanvasElement, labels: string[], series: LineSeries[], format: (n: number) => string): boolean {
   const colors = { primary: cssVar('--primary', '#4f46e5'), secondary: cssVar('--secondary', '#0d9488'), muted: cssVar('--muted', '#4b5563') };
+  const colorOf = (c: string) => (c in colors ? colors[c as keyof typeof colors] : c);
   const datasets: ChartDataset<'line', number[]>[] = series.map((s) => ({
     label: s.label,
     data: s.values,
-    borderColor: colors[s.color],
-    backgroundColor: colors[s.color],
+    borderColor: colorOf(s.color),
+    backgroundColor: colorOf(s.color),
     borderDash: s.dashed ? [6, 4] : [],
     borderWidth: s.dashed ? 1.5 : 2,
     pointRadius: labels.length > 60 ? 0 : 2,

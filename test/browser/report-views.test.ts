@@ -1,0 +1,135 @@
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatVital, rating } from '../../dashboards/src/views/vitals.ts';
+import type { RetentionReport } from '../../dashboards/src/views/retention.ts';
+import type { VitalsReport } from '../../src/reports/vitals/report.ts';
+import { ingestDirect } from '../../src/ingest/writer/direct.ts';
+import { runJobsNow } from '../../src/jobs/run.ts';
+import type { RunningServer } from '../../src/server.ts';
+import { createSite } from '../../src/sites/sites.ts';
+import { createToken } from '../../src/sites/tokens.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
+import { startTestServer } from '../helpers/server.ts';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium.ts';
+import { expectNoProblems, expectXssInert, fragment, openView, screenshots, waitForView, XSS_PROBE } from './dashboard-harness.ts';
+
+/**
+ * The vitals and retention views in Chromium, on data sent through the real ingest: every number
+ * the page shows is the API's for the same parameters (read from the API in the same test), the
+ * view's own fragment parameters round-trip, strings from the data stay text, nothing logs a
+ * console error, and screenshots at 390 / 1280 / 1920 px land in test-results/.
+ */
+const DAY = 86_400_000;
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+describe.skipIf(!chromiumPath)('report views in Chromium: vitals and retention', () => {
+  let db: TestDatabase;
+  let tally: RunningServer;
+  let browser: Browser;
+  let site: { id: string; token: string };
+  let readToken: string;
+  const today = new Date().toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 27 * DAY).toISOString().slice(0, 10);
+  const range = `period=custom&from=${from}&to=${today}&tz=UTC`;
+
+  const api = async <T>(path: string, query: Record<string, string>): Promise<T> => {
+    const res = await fetch(`${tally.url}/api/v1/sites/${site.id}/${path}?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${readToken}` } });
+    expect(res.status, path).toBe(200);
+    return (await res.json()) as T;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    tally = await startTestServer(db.url);
+    site = await createSite(db.pool, { name: 'Report views shop', domain: 'shop.example', timezone: 'UTC', currency: 'USD' });
+    readToken = await createToken(db.pool, site.id, 'read', 'report views test');
+    const now = Date.now();
+    const events: Record<string, unknown>[] = [];
+    // Retention: 12 visitors with a first pageview 3 weeks ago, half of them back each later week.
+    for (let i = 0; i < 12; i++) {
+      for (let w = 0; w <= 3; w++) {
+        if (w > 0 && (i + w) % 2 === 1) continue;
+        events.push({ type: 'pageview', vid: `r${i}`, ts: now - (21 - 7 * w) * DAY - i * 60_000, url: 'https://shop.example/' });
+      }
+    }
+    // Vitals: three pages, one of them slow, one named like an XSS probe.
+    const pages = [['/', 1200, 0.02], ['/products/slow', 5200, 0.31], [`/${XSS_PROBE}`, 2900, 0.12]] as const;
+    pages.forEach(([path, lcp, cls], p) => {
+      for (let i = 0; i < 8; i++) {
+        events.push({
+          type: 'vitals', vid: `v${p}-${i}`, ts: now - (i + 1) * 3_600_000, url: `https://shop.example${path}`,
+          lcp: lcp + i * 150, inp: 80 + 60 * p + i * 10, cls: cls + i / 1000, fcp: lcp / 2 + i, ttfb: 300 + 400 * p + i,
+        });
+      }
+    });
+    const result = await ingestDirect(db.pool, { siteId: site.id, events: events.map((e) => ({ ip: '8.8.8.8', ua: UA, ...e })) });
+    expect(result.rejected).toEqual([]);
+    await runJobsNow({ pool: tally.deps.pool, config: tally.deps.config, logger: tally.deps.logger }, 'all');
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await tally?.close();
+    await db?.drop();
+  });
+
+  it('vitals: p75 cards, the rating table and the slowest pages equal the API, coloured by rating', async () => {
+    const want = await api<VitalsReport>('reports/vitals', { from, to: today, tz: 'UTC' });
+    const v = await openView(browser, tally.url, readToken, `#view=vitals&${range}`);
+    const { page } = v;
+    for (const m of ['lcp', 'inp', 'cls', 'fcp', 'ttfb'] as const) {
+      const card = page.locator(`[data-panel=vitals] [data-metric=${m}]`);
+      expect(await card.locator('.value').innerText(), m).toBe(formatVital(m, want.metrics[m].p75));
+      expect(await card.getAttribute('class'), m).toContain(`rating-${rating(m, want.metrics[m].p75)}`);
+    }
+    // The chart's table (inside a closed <details>: read the cells' text).
+    const rows = await page.locator('[data-panel=vitals] details table tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+    expect(rows).toHaveLength(5);
+    const pct = (n: number) => new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(n);
+    expect(rows[0]!.slice(3, 6)).toEqual([pct(want.metrics.lcp.good), pct(want.metrics.lcp.needs_improvement), pct(want.metrics.lcp.poor)]);
+    const pageRows = await page.locator('[data-panel=vitals-pages] tbody th').allInnerTexts();
+    expect(pageRows).toEqual(want.pages.map((p) => p.path));
+    expect(pageRows[0]).toBe('/products/slow');
+    // The probe's page is stored percent-encoded (the URL's path as sent); it shows as stored and runs nothing.
+    expect(pageRows.some((p) => p.includes('%3Cimg'))).toBe(true);
+    await expectXssInert(page, v.problems, XSS_PROBE, false);
+    const shots = await screenshots(page, 'vitals');
+    expect(shots.overflowing).toEqual([]);
+    // A page link filters the view by path; the device selector is a fragment parameter.
+    await page.locator('[data-panel=vitals-pages] tbody th a', { hasText: '/products/slow' }).click();
+    await waitForView(page, 'vitals');
+    expect((await fragment(page)).get('path')).toBe('/products/slow');
+    const slow = await api<VitalsReport>('reports/vitals', { from, to: today, tz: 'UTC', path: '/products/slow' });
+    expect(await page.locator('[data-metric=lcp] .value').innerText()).toBe(formatVital('lcp', slow.metrics.lcp.p75));
+    await page.selectOption('#vitals-device', 'mobile');
+    await waitForView(page, 'vitals');
+    expect((await fragment(page)).get('device')).toBe('mobile');
+    expect(await page.locator('[data-panel=vitals] .state.empty').innerText()).toBe('No data in this range');
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  it('retention: the heat table holds the API’s counts and rates; customer cohorts add the LTV panel', async () => {
+    const want = await api<RetentionReport>('reports/retention', { from, to: today, tz: 'UTC', cohort: 'visitor', period: 'week' });
+    expect(want.cohorts.length).toBeGreaterThan(0);
+    const v = await openView(browser, tally.url, readToken, `#view=retention&${range}&cohort=visitor&grain=week`);
+    const { page } = v;
+    const cells = await page.locator('[data-panel=retention] td.heat[data-rate]').evaluateAll((tds) =>
+      tds.map((td) => [Number((td as HTMLElement).dataset.rate), (td.querySelector('.count') as HTMLElement).innerText]));
+    expect(cells).toEqual(want.cohorts.flatMap((c) => c.values.map((x) => [x.rate, String(x.count)])));
+    const cohorts = await page.locator('[data-panel=retention] tbody th').allInnerTexts();
+    expect(cohorts).toEqual(want.cohorts.map((c) => c.cohort));
+    await page.reload();
+    await waitForView(page, 'retention');
+    expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'retention', cohort: 'visitor', grain: 'week' });
+    await screenshots(page, 'retention');
+    await page.selectOption('#retention-cohort', 'customer');
+    await waitForView(page, 'retention');
+    expect((await fragment(page)).get('cohort')).toBe('customer');
+    expect(await page.locator('[data-panel=ltv]').count()).toBe(1);
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+});
