@@ -10,6 +10,7 @@ import { createIngestService } from './ingest/service.ts';
 import type { WriterFactory } from './ingest/writer/create-writer.ts';
 import { createScheduler } from './jobs/scheduler.ts';
 import { createLogger, type Logger } from './log.ts';
+import { SiteChanges } from './sites/site-changes.ts';
 
 export interface RunningServer {
   port: number;
@@ -46,7 +47,7 @@ export async function startServer(config: Config, logger: Logger = createLogger(
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const deps: AppDeps = { config, pool, logger, registry };
+  const deps: AppDeps = { config, pool, logger, registry, siteChanges: new SiteChanges() };
   const ingest = createIngestService(deps, options.createWriter);
   const scheduler = createScheduler(deps);
   await ingest.start();

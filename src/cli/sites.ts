@@ -5,11 +5,13 @@ import { recordAudit } from '../sites/audit.ts';
 import { expiryFrom, listTokens, revokeToken } from '../sites/token-admin.ts';
 import { createTokenWithId, SCOPES, type Scope } from '../sites/tokens.ts';
 import { parseFlags, required, UsageError, withDatabase } from './context.ts';
+import { siteUpdateCommand, SITE_UPDATE_USAGE } from './site-update.ts';
 
-/** `tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]...` */
+/** `tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]...`; `tally site update` (site-update.ts). */
 export async function siteCommand(args: string[]): Promise<number> {
   const [action, ...rest] = args;
-  if (action !== 'create') throw new UsageError('usage: tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]');
+  if (action === 'update') return siteUpdateCommand(rest);
+  if (action !== 'create') throw new UsageError(`usage: tally site create --name N --domain D [--timezone Z] [--currency C] [--origin URL]\n${SITE_UPDATE_USAGE}`);
   const { values } = parseFlags(rest, {
     name: { type: 'string' },
     domain: { type: 'string' },

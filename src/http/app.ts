@@ -10,6 +10,7 @@ import { errorHandler } from './errors.ts';
 import { openApiRoutes } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 import { statsRoutes } from './stats-routes.ts';
+import { siteRoutes } from '../sites/site-routes.ts';
 import { tokenRoutes } from '../sites/token-routes.ts';
 import { privacyRoutes } from '../privacy/routes.ts';
 
@@ -26,6 +27,7 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   app.route('/', jobRoutes(deps));
   app.route('/', statsRoutes(deps));
   app.route('/', tokenRoutes(deps));
+  app.route('/', siteRoutes(deps));
   app.route('/', privacyRoutes(deps));
   app.route('/', dashboardRoutes(deps));
   app.route('/', openApiRoutes());

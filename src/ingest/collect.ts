@@ -22,66 +22,141 @@ export interface SiteInfo {
   visitorIdMode: 'auto' | 'cookieless';
 }
 
-/**
- * Public key → site, cached 30 s in process (positive and negative answers): a beacon costs no
- * site query; a changed allowed-origins list applies within 30 s. The query has a deadline
- * (WRITE_TIMEOUT_MS); when it fails or times out, keys answered before keep their last answer
- * (entries past their 30 s are kept, unused, for this), so beacons of known sites still reach the
- * spool while PostgreSQL is down; only a key never seen gets the 503.
- */
 /** What a public key Tally issued can look like (sites.ts: `pk_` + base64url). */
 const ISSUABLE_KEY = /^[\x21-\x7e]{1,200}$/;
 
+/** A site-setting change reaches every instance within this bound (docs/api.md "Site settings"). */
+export const SITE_MAX_AGE_MS = 5_000;
+/** Past this age an entry is still used, and refreshed in the background. */
+export const SITE_FRESH_MS = 2_000;
+
+interface SiteEntry {
+  value: SiteInfo | 'none';
+  /** When the query that produced it was sent (not answered): the bound holds from here. */
+  loadedAt: number;
+  /** Set by `invalidate`: answers of queries sent at or before it are not stored. */
+  notBefore?: number;
+}
+
+/**
+ * Public key → site, cached in process (positive and negative answers), stale-while-revalidate:
+ * - younger than SITE_FRESH_MS (2 s): used as is;
+ * - 2–5 s: used as is, and reloaded in the background (one query for every key due, however
+ *   many beacons ask), so a site with steady traffic never makes a beacon wait for a query;
+ * - older than SITE_MAX_AGE_MS (5 s), or never loaded: the beacon waits for the query.
+ * An entry is only ever used while younger than 5 s counted from when its query was sent, so a
+ * change committed at T (allowed_origins, visitor_id_mode, …) is applied to every beacon
+ * received after T + 5 s on every instance; the instance that served the PATCH applies it at
+ * once (`invalidate`). Cost: at most one indexed query per active key per 2 s per instance
+ * (before: one per 30 s); see docs/api.md for the measurement.
+ *
+ * The query has a deadline (WRITE_TIMEOUT_MS); when it fails or times out, keys answered before
+ * keep their last answer whatever its age (the LRU keeps it), so beacons of known sites still
+ * reach the spool while PostgreSQL is down; only a key never seen gets the 503.
+ */
 export class SiteCache {
-  private readonly cache: LRUCache<string, SiteInfo | 'none'>;
+  private readonly cache = new LRUCache<string, SiteEntry>({ max: 50_000 });
+  private readonly due = new Set<string>();
+  private readonly refreshing = new Set<string>();
+  private flushScheduled = false;
+  private readonly maxAgeMs: number;
+  private readonly freshMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly options: { timeoutMs: number; ttlMs?: number },
+    private readonly options: { timeoutMs: number; ttlMs?: number; freshMs?: number; now?: () => number },
   ) {
-    this.cache = new LRUCache({ max: 50_000, ttl: options.ttlMs ?? 30_000, noDeleteOnStaleGet: true });
+    this.maxAgeMs = options.ttlMs ?? SITE_MAX_AGE_MS;
+    this.freshMs = Math.min(options.freshMs ?? SITE_FRESH_MS, this.maxAgeMs);
+    this.now = options.now ?? Date.now;
   }
 
   async lookup(keys: string[]): Promise<Map<string, SiteInfo>> {
     const out = new Map<string, SiteInfo>();
     const missing: string[] = [];
+    const now = this.now();
     for (const k of keys) {
       // Tally issues keys of printable ASCII (pk_ + base64url): anything else is unknown without
       // asking PostgreSQL, which would refuse a NUL in text — an error read as "database down"
       // (503) until the fuzz tests sent one.
       if (!ISSUABLE_KEY.test(k)) continue;
       const hit = this.cache.get(k);
-      if (hit === undefined) missing.push(k);
-      else if (hit !== 'none') out.set(k, hit);
+      const age = hit ? now - hit.loadedAt : Infinity;
+      if (!hit || age >= this.maxAgeMs) {
+        missing.push(k);
+        continue;
+      }
+      if (hit.value !== 'none') out.set(k, hit.value);
+      if (age >= this.freshMs) this.refreshLater(k);
     }
     if (missing.length) {
-      let r: pg.QueryResult<SiteInfo & { publicKey: string }>;
+      let found: Map<string, SiteInfo>;
       try {
-        r = await queryWithin(
-          this.pool,
-          {
-            text: `SELECT public_key AS "publicKey", id::text AS "id", allowed_origins AS "allowedOrigins", visitor_id_mode AS "visitorIdMode"
-                   FROM sites WHERE public_key = ANY($1::text[])`,
-            values: [missing],
-          },
-          this.options.timeoutMs,
-        );
+        found = await this.load(missing);
       } catch (error) {
         for (const k of missing) {
-          const stale = this.cache.get(k, { allowStale: true });
+          const stale = this.cache.get(k);
           if (stale === undefined) throw error;
-          if (stale !== 'none') out.set(k, stale);
+          if (stale.value !== 'none') out.set(k, stale.value);
         }
         return out;
       }
-      const found = new Map(r.rows.map((row) => [row.publicKey, row]));
       for (const k of missing) {
         const row = found.get(k);
-        this.cache.set(k, row ? { id: row.id, allowedOrigins: row.allowedOrigins, visitorIdMode: row.visitorIdMode } : 'none');
-        if (row) out.set(k, { id: row.id, allowedOrigins: row.allowedOrigins, visitorIdMode: row.visitorIdMode });
+        if (row) out.set(k, row);
       }
     }
     return out;
+  }
+
+  /** The next beacon of this key reloads it (the stale answer stays for a database outage). */
+  invalidate(publicKey: string): void {
+    const hit = this.cache.get(publicKey);
+    if (hit) this.cache.set(publicKey, { value: hit.value, loadedAt: -Infinity, notBefore: this.now() });
+  }
+
+  /** Queries `keys` and stores the answers (missing keys as 'none'). */
+  private async load(keys: string[]): Promise<Map<string, SiteInfo>> {
+    const loadedAt = this.now();
+    const r = await queryWithin<SiteInfo & { publicKey: string }>(
+      this.pool,
+      {
+        text: `SELECT public_key AS "publicKey", id::text AS "id", allowed_origins AS "allowedOrigins", visitor_id_mode AS "visitorIdMode"
+               FROM sites WHERE public_key = ANY($1::text[])`,
+        values: [keys],
+      },
+      this.options.timeoutMs,
+    );
+    const found = new Map<string, SiteInfo>();
+    for (const row of r.rows) found.set(row.publicKey, { id: row.id, allowedOrigins: row.allowedOrigins, visitorIdMode: row.visitorIdMode });
+    for (const k of keys) {
+      // Never overwrite a newer answer, nor store one an invalidation made out of date (a
+      // background reload sent before the PATCH committed and answered after it).
+      const cur = this.cache.get(k);
+      if (cur && (cur.loadedAt > loadedAt || (cur.notBefore !== undefined && loadedAt <= cur.notBefore))) continue;
+      this.cache.set(k, { value: found.get(k) ?? 'none', loadedAt });
+    }
+    return found;
+  }
+
+  /** Background reload: keys due in one tick share one query; a failure keeps the old answers. */
+  private refreshLater(key: string): void {
+    if (this.refreshing.has(key)) return;
+    this.due.add(key);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const keys = [...this.due];
+      this.due.clear();
+      for (const k of keys) this.refreshing.add(k);
+      this.load(keys)
+        .catch(() => undefined)
+        .finally(() => {
+          for (const k of keys) this.refreshing.delete(k);
+        });
+    });
   }
 }
 

@@ -28,6 +28,8 @@ export function createIngestService(deps: AppDeps, createWriterFor: WriterFactor
   const salts = new SaltCache({ query: (q) => queryWithin(pool, q, config.WRITE_TIMEOUT_MS) });
   const inflight = new InflightRows(config.MAX_INFLIGHT_ROWS, metrics.inflightRows);
   const ctx: CollectContext = { pool, writer, inflight, sites: new SiteCache(pool, { timeoutMs: config.WRITE_TIMEOUT_MS }), salts, metrics, logger };
+  // A settings change made through this process applies to its next beacon (others: ≤ 5 s).
+  deps.siteChanges?.subscribe((change) => ctx.sites.invalidate(change.publicKey));
   let stopping = false;
   let saltRefresh: NodeJS.Timeout | undefined;
   const prefetchSalts = () => salts.prefetch().catch((error: unknown) => logger.warn({ err: error }, 'could not prefetch visitor salts'));
