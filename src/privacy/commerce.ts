@@ -17,6 +17,8 @@ import { commerceSteps, RETENTION_ROLLUP_LOCK } from '../reports/retention/rollu
  * (waiting for a running job) so no run interleaves; their state rows for erased ids go.
  */
 export interface CommerceErased {
+  /** Ids of the deleted orders (their links in other rollups go too). */
+  erasedOrders: string[];
   customers: number;
   orders: number;
   order_items: number;
@@ -78,5 +80,6 @@ export async function eraseCommerce(client: pg.ClientBase, siteId: string, visit
     if (step.name !== 'changed orders') await client.query({ text: step.text, values: step.values });
   }
   await client.query(`DELETE FROM retention_order_state s USING er_orders o WHERE s.site_id = o.site_id AND s.order_id = o.id AND o.erase`);
-  return { customers: customers.rowCount ?? 0, orders: orders.rowCount ?? 0, order_items: items.rowCount ?? 0, refunds: refunds.rowCount ?? 0 };
+  const ids = await client.query<{ id: string }>(`SELECT id FROM er_orders WHERE erase`);
+  return { erasedOrders: ids.rows.map((r) => r.id), customers: customers.rowCount ?? 0, orders: orders.rowCount ?? 0, order_items: items.rowCount ?? 0, refunds: refunds.rowCount ?? 0 };
 }

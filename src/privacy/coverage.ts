@@ -58,7 +58,15 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   commerce_product_sales_months: { how: 'corrected', by: 'privacy/commerce.ts' },
   // sql/060, 062: experiments
   experiments: { how: 'none', by: 'definitions' },
-  experiment_exposures: { how: 'visitor', by: 'privacy/erase.ts deleteVisitorState' },
+  experiment_exposures: { how: 'visitor', by: 'reports/experiment/erase-visitor.ts' },
+  // sql/063: experiment metric sums
+  experiment_visitors: { how: 'visitor', by: 'reports/experiment/erase-visitor.ts' },
+  experiment_visitor_metrics: { how: 'visitor', by: 'reports/experiment/erase-visitor.ts' },
+  experiment_uid_links: { how: 'visitor', by: 'reports/experiment/erase-visitor.ts' },
+  experiment_order_links: { how: 'visitor', by: 'reports/experiment/erase-visitor.ts (and the erased orders\u2019 links)' },
+  experiment_totals: { how: 'corrected', by: 'reports/experiment/erase-visitor.ts (regroupTotalsSql for the experiments they were in)' },
+  experiment_dirty: { how: 'corrected', by: 'reports/experiment/erase-visitor.ts (drained by regroupTotalsSql)' },
+  experiment_metric_state: { how: 'none', by: 'the definition the sums were built for' },
   // sql/070: errors
   error_groups: { how: 'corrected', by: 'reports/errors/erase-visitor.ts (recomputed from the remaining occurrences)' },
   error_group_slots: { how: 'corrected', by: 'reports/errors/erase-visitor.ts' },
@@ -70,14 +78,30 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   heatmap_selector_days: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
   heatmap_scroll_slots: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts (the visitors\u2019 rows deleted)' },
   heatmap_scroll_days: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
-  // sql/080: funnels are computed from raw rows at read time
+  // sql/072: heatmap months
+  heatmap_cell_months: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
+  heatmap_selector_months: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
+  // sql/080, 081: funnels (ad-hoc ones read raw rows; saved ones keep per-unit attempts)
   funnels: { how: 'none', by: 'definitions' },
+  funnel_state: { how: 'none', by: 'per funnel: build times only' },
+  funnel_attempts: { how: 'visitor', by: 'reports/funnel/erase-visitor.ts' },
+  funnel_order_links: { how: 'visitor', by: 'reports/funnel/erase-visitor.ts' },
   // sql/090: retention
   retention_visitor_first: { how: 'visitor', by: 'privacy/erase.ts deleteVisitorState' },
   retention_visitor_days: { how: 'visitor', by: 'privacy/erase.ts deleteVisitorState' },
   retention_customer_first: { how: 'corrected', by: 'privacy/commerce.ts (commerceSteps for the affected customers)' },
   retention_customer_slots: { how: 'corrected', by: 'privacy/commerce.ts' },
   retention_order_state: { how: 'corrected', by: 'privacy/commerce.ts' },
+  // sql/111: site search
+  search_visitor_slots: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },
+  search_visitor_uids: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },
+  search_session_queries: { how: 'visitor', by: 'reports/search/erase-visitor.ts (the erased visitors\u2019 sessions)' },
+  search_click_slots: { how: 'corrected', by: 'reports/search/erase-visitor.ts' },
+  // sql/112: discount codes (recomputed by revenueRollupSteps, which runs discountRollupSteps)
+  order_discount_codes: { how: 'commerce', by: 'privacy/commerce.ts (ON DELETE CASCADE with the order)' },
+  discount_code_slots: { how: 'corrected', by: 'privacy/commerce.ts' },
+  discount_customer_slots: { how: 'corrected', by: 'privacy/commerce.ts' },
+  discount_first_orders: { how: 'corrected', by: 'privacy/commerce.ts' },
 };
 
 /** Columns that make a site-scoped table hold a person's trace (coverage.test.ts). */

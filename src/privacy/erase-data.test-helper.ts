@@ -8,7 +8,7 @@ import { ingestDirect } from '../ingest/writer/direct.ts';
  * A small store's trail sent through the real ingestion pipeline (ingestDirect, as /collect
  * would) and the commerce API's writer: visitors v0…v11 over the last 12 days (the site in
  * America/New_York), each with pageviews (product pages included), add-to-carts, an experiment
- * exposure, heatmap clicks with scroll depth, errors and vitals. Customer links cover every way
+ * exposure, searches and result clicks, heatmap clicks with scroll depth, errors and vitals. Customer links cover every way
  * erase must follow: cust-a is v1 by its orders and v2 by `uid`; cust-b is v3 by its record;
  * v4 orders as a guest; v1 also places an order for cust-c (a shared device); refunds on some.
  */
@@ -49,11 +49,17 @@ export function makeTrail(seed: number, now = Date.now()): SentEvent[] {
             points: [{ x: Math.floor(r() * 1200), y: Math.floor(r() * 2900), kind: 'click', sel: '#buy' }, { x: 17, y: 33, kind: 'rage' }], ...base });
         }
         if (r() < 0.2) {
-          out.push({ id: randomUUID(), type: 'error', ts: ts + 3000, url, kind: 'TypeError', message: `x is undefined (${vid})`.replace(/\(v\d+\)/, r() < 0.5 ? '' : '(cart)'),
+          // Half of them in a group of this visitor's own (kind), which erasing them removes.
+          out.push({ id: randomUUID(), type: 'error', ts: ts + 3000, url, kind: r() < 0.5 ? 'TypeError' : `E_${vid}`, message: 'x is undefined',
             stack: 'TypeError: x\n    at buy (https://erase.example/app.js:10:5)', ...base });
         }
         if (r() < 0.3) out.push({ id: randomUUID(), type: 'vitals', ts: ts + 4000, url, lcp: 1000 + Math.floor(r() * 4000), cls: r() / 3, ...base });
         ts += 60_000 + Math.floor(r() * 600_000);
+      }
+      if (r() < 0.5) {
+        const q = r() < 0.5 ? 'Blue Widget' : 'widget';
+        out.push({ id: randomUUID(), type: 'event', ts: ts + 5000, name: 'search', url: `https://${HOST}/search`, props: { q, results: Math.floor(r() * 3) }, ...base });
+        if (r() < 0.6) out.push({ id: randomUUID(), type: 'event', ts: ts + 9000, name: 'search_click', url: `https://${HOST}/search`, props: { q, position: 1 + Math.floor(r() * 3), product_id: 'p01' }, ...base });
       }
       if (s === 0) {
         out.push({ id: randomUUID(), type: 'event', ts, name: '$exposure', props: { experiment: 'exp1', variant: r() < 0.5 ? 'control' : 'treatment' }, url: `https://${HOST}/`, ...base });
@@ -102,7 +108,8 @@ export async function sendCommerce(pool: pg.Pool, siteId: string, now = Date.now
   });
   const orders = [
     order('o1', 9, { customer_id: 'cust-a', visitor_id: 'v1' }),
-    order('o2', 5, { customer_id: 'cust-a' }, 'p02', 2, 2500),
+    { ...order('o2', 5, { customer_id: 'cust-a' }, 'p02', 2, 2500), discount: 500, total: 4500, discount_codes: ['SAVE5'] },
+    { ...order('o9', 8, { customer_id: 'cust-c' }, 'p02', 2, 2500), discount: 500, total: 4500, discount_codes: ['SAVE5'] },
     order('o3', 4, { customer_id: 'cust-b' }, 'p03', 3, 400),
     order('o4', 7, { visitor_id: 'v4' }),
     order('o5', 3, { customer_id: 'cust-c', visitor_id: 'v1' }, 'p02', 1, 2500),

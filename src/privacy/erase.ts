@@ -8,6 +8,9 @@ import { eraseVisitorsFromProductTraffic } from '../reports/products/erase-visit
 import { eraseVisitorsFromHeatmaps } from '../reports/heatmap/erase-visitor.ts';
 import { eraseVisitorsFromErrorGroups } from '../reports/errors/erase-visitor.ts';
 import { RETENTION_ROLLUP_LOCK } from '../reports/retention/rollup.ts';
+import { eraseVisitorsFromExperiments } from '../reports/experiment/erase-visitor.ts';
+import { eraseVisitorsFromFunnels } from '../reports/funnel/erase-visitor.ts';
+import { eraseVisitorsFromSearch } from '../reports/search/erase-visitor.ts';
 import { eraseCommerce, visitorsOfCustomer } from './commerce.ts';
 import { collectRawRows, deleteRawRows, RAW_TABLES, visitorsOfUid } from './raw-rows.ts';
 
@@ -19,8 +22,8 @@ import { collectRawRows, deleteRawRows, RAW_TABLES, visitorsOfUid } from './raw-
  *      rollups recomputed for the affected buckets (commerce.ts);
  *   2. raw and per-visitor: the five raw tables, idempotency keys, server-side sessions, and every
  *      rollup fed by raw rows corrected for the affected buckets (traffic, product traffic, first
- *      touch, heatmaps, error groups) or rid of the visitors' own rows (experiment exposures,
- *      retention visitor cohorts), plus the audit entry — ids hashed, never stored.
+ *      touch, heatmaps, error groups, search clicks, experiment totals) or rid of the visitors'
+ *      own rows (exposures and metric rows, funnel attempts, retention visitor cohorts), plus the audit entry — ids hashed, never stored.
  * Answers when both have committed. Tables covered are listed in coverage.ts.
  */
 const id = (max: number) =>
@@ -82,6 +85,9 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
     const products = await eraseVisitorsFromProductTraffic(client, req.siteId, visitorIds);
     const heatmaps = await eraseVisitorsFromHeatmaps(client, req.siteId, visitorIds);
     const errors = await eraseVisitorsFromErrorGroups(client, req.siteId, visitorIds);
+    const search = await eraseVisitorsFromSearch(client, req.siteId, visitorIds);
+    const experiments = await eraseVisitorsFromExperiments(client, req.siteId, visitorIds, commerce.erasedOrders);
+    const funnels = await eraseVisitorsFromFunnels(client, req.siteId, visitorIds);
     const state = await deleteVisitorState(client, req.siteId, visitorIds);
     const keys = await deleteRawRows(client, req.siteId, visitorIds);
     const deleted: EraseCounts = {
@@ -93,8 +99,15 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
       visitor_first_touches: products.firstTouches,
       heatmap_scroll_rows: heatmaps.scrollRows,
       error_groups: errors.groupsDeleted,
+      search_rows: search.searchRows,
+      experiment_exposures: experiments.exposures,
+      experiment_visitors: experiments.experimentVisitors,
+      funnel_attempts: funnels.funnelAttempts,
       ...state,
-      ...commerce,
+      customers: commerce.customers,
+      orders: commerce.orders,
+      order_items: commerce.order_items,
+      refunds: commerce.refunds,
       visitors: seen.rows[0]!.n,
     };
     await client.query(auditSql({
@@ -109,11 +122,9 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
 
 /** Rows that are one visitor's own state (no counter to correct): deleted under their job's lock. */
 async function deleteVisitorState(client: pg.ClientBase, siteId: string, visitorIds: string[]): Promise<EraseCounts> {
-  await client.query(`SELECT pg_advisory_xact_lock(hashtext('tally:experiment-exposures'))`);
   await client.query({ text: `SELECT pg_advisory_xact_lock(hashtext($1::text))`, values: [RETENTION_ROLLUP_LOCK] });
   const out: EraseCounts = {};
   for (const [name, table] of [
-    ['experiment_exposures', 'experiment_exposures'],
     ['retention_visitors', 'retention_visitor_first'],
     ['retention_visitor_days', 'retention_visitor_days'],
   ] as const) {

@@ -5,7 +5,7 @@ import { HEATMAP_WATERMARK } from './rollup.ts';
  * Erasing visitors from the heatmap rollups (contract §8; src/privacy runs it). Cell and selector
  * counts are additive per bucket: the erased visitors' folded points (at or below the heatmap
  * watermark, locked so no batch runs in between) are counted as the rollup counts them and
- * subtracted from those buckets only; rows brought to zero go. Scroll rows are per visitor and
+ * subtracted from those buckets only (slots, UTC days, UTC months); rows brought to zero go. Scroll rows are per visitor and
  * simply deleted. Input: the temp table `er_hm` (src/privacy/raw-rows.ts), before the raw delete.
  */
 export async function eraseVisitorsFromHeatmaps(client: pg.ClientBase, siteId: string, visitorIds: string[]): Promise<{ scrollRows: number }> {
@@ -35,6 +35,9 @@ export async function eraseVisitorsFromHeatmaps(client: pg.ClientBase, siteId: s
     ...subtract('heatmap_cell_days', 'day', DAY, ['cx', 'cy'], `kind <> 'scroll'`),
     ...subtract('heatmap_selector_slots', 'slot', 'slot', ['selector'], 'true'),
     ...subtract('heatmap_selector_days', 'day', DAY, ['selector'], 'true'),
+    // sql/072: UTC-month copies of the day tables.
+    ...subtract('heatmap_cell_months', 'month', `date_trunc('month', slot AT TIME ZONE 'UTC')::date`, ['cx', 'cy'], `kind <> 'scroll'`),
+    ...subtract('heatmap_selector_months', 'month', `date_trunc('month', slot AT TIME ZONE 'UTC')::date`, ['selector'], 'true'),
   ]) await client.query(text);
   let scrollRows = 0;
   for (const table of ['heatmap_scroll_slots', 'heatmap_scroll_days']) {
