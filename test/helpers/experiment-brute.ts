@@ -39,7 +39,13 @@ export interface BruteSums {
   sum: number;
   sumSquares: number;
   revenue: number;
+  /** The CUPED covariate: the same per-user value over the 14 days before the first exposure; Σ, Σ², Σ value × covariate. */
+  preSum: number;
+  preSumSquares: number;
+  crossSum: number;
 }
+
+const PRE_MS = 14 * 86_400_000;
 
 const PAID = new Set(['paid', 'fulfilled', 'refunded']);
 
@@ -57,7 +63,7 @@ export function bruteExperiment(input: {
 }): { sums: BruteSums[]; multiple: number } {
   const { end } = input;
   const visitors = new Set(input.events.map((e) => e.vid));
-  const sums: BruteSums[] = input.variants.map(() => ({ users: 0, conversions: 0, sum: 0, sumSquares: 0, revenue: 0 }));
+  const sums: BruteSums[] = input.variants.map(() => ({ users: 0, conversions: 0, sum: 0, sumSquares: 0, revenue: 0, preSum: 0, preSumSquares: 0, crossSum: 0 }));
   let multiple = 0;
   for (const vid of visitors) {
     const exposures = input.events.filter(
@@ -73,35 +79,41 @@ export function bruteExperiment(input: {
       continue;
     }
     const s = sums[input.variants.indexOf([...seen][0]!)]!;
-    let x: number;
-    let converted: boolean;
-    let revenue = 0;
     const m = input.metric;
-    if (m.type === 'event') {
-      x = input.events.filter(
-        (e) => e.vid === vid && e.name === m.name && e.ts >= first && e.ts < end &&
-          Object.entries(m.props ?? {}).every(([k, v]) => e.props?.[k] === v),
-      ).length;
-      converted = x > 0;
-    } else {
+    // One user's value over [from, to): x (the statistic), converted, revenue.
+    const valueIn = (from: number, to: number): { x: number; converted: boolean; revenue: number } => {
+      if (m.type === 'event') {
+        const count = input.events.filter(
+          (e) => e.vid === vid && e.name === m.name && e.ts >= from && e.ts < to &&
+            Object.entries(m.props ?? {}).every(([k, v]) => e.props?.[k] === v),
+        ).length;
+        return { x: m.statistic === 'conversion' ? Number(count > 0) : count, converted: count > 0, revenue: 0 };
+      }
       const uids = new Set(
         [...input.pageviews.filter((p) => p.vid === vid), ...input.events.filter((e) => e.vid === vid)].flatMap((r) => (r.uid ? [r.uid] : [])),
       );
       const linked = input.orders.filter(
-        (o) => PAID.has(o.status) && o.currency === input.currency && o.created_at >= first && o.created_at < end &&
+        (o) => PAID.has(o.status) && o.currency === input.currency && o.created_at >= from && o.created_at < to &&
           (o.visitor_id === vid || (o.customer_id !== null && uids.has(o.customer_id))),
       );
+      let revenue = 0;
       for (const o of linked) {
         revenue += o.total - input.refunds.filter((r) => r.order_id === o.id && r.created_at < end).reduce((a, r) => a + r.amount, 0);
       }
-      converted = linked.length > 0;
-      x = m.statistic === 'revenue' ? revenue : linked.length;
-    }
+      const x = m.statistic === 'revenue' ? revenue : m.statistic === 'orders' ? linked.length : Number(linked.length > 0);
+      return { x, converted: linked.length > 0, revenue };
+    };
+    const post = valueIn(first, end);
+    const pre = valueIn(first - PRE_MS, first);
+    const x = post.x;
     s.users++;
-    if (converted) s.conversions++;
+    if (post.converted) s.conversions++;
     s.sum += x;
     s.sumSquares += x * x;
-    s.revenue += revenue;
+    s.revenue += post.revenue;
+    s.preSum += pre.x;
+    s.preSumSquares += pre.x * pre.x;
+    s.crossSum += x * pre.x;
   }
   return { sums, multiple };
 }

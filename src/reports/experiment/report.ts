@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import type { Experiment, ExperimentMetric } from '../../experiments/definition.ts';
-import { compare, SRM_WARNING_P, srmPValue, type Engine } from '../../stats/index.ts';
-import { experimentReportSql, type VariantSumsRow } from './report-sql.ts';
+import { compare, compareCuped, SRM_WARNING_P, srmPValue, type CompareResult, type Engine } from '../../stats/index.ts';
+import { readKeptSums } from './kept-report.ts';
+import { experimentReportSql, type ReportSqlInput, type VariantSumsRow } from './report-sql.ts';
 
 /**
  * GET …/experiments/{key}/report (contract §7): the SQL's per-variant sums shaped into the
@@ -19,6 +20,8 @@ export interface VariantReport {
   p_value: number | null;
   chance_to_win: number | null;
   risk: [number, number] | null;
+  /** cuped=true only: GrowthBook's θ for this variant against the baseline (0 = no adjustment possible). */
+  theta?: number | null;
 }
 
 export interface ExperimentReport {
@@ -30,17 +33,23 @@ export interface ExperimentReport {
   srm_warning: boolean;
   multiple_exposures: number;
   variants: VariantReport[];
+  /** Present (true) only when cuped=true was asked. */
+  cuped?: true;
 }
 
+/** Per variant: users, users with activity, Σx, Σx², Σ revenue; the covariate's Σ, Σ² and Σ x·covariate (CUPED). */
 export interface VariantSums {
   users: number;
   conversions: number;
   sum: number;
   sumSquares: number;
   revenue: number;
+  preSum?: number;
+  preSumSquares?: number;
+  crossSum?: number;
 }
 
-const EMPTY: VariantSums = { users: 0, conversions: 0, sum: 0, sumSquares: 0, revenue: 0 };
+const EMPTY: VariantSums = { users: 0, conversions: 0, sum: 0, sumSquares: 0, revenue: 0, preSum: 0, preSumSquares: 0, crossSum: 0 };
 
 /** Pure: the contract's answer from each variant's sums (in the definition's order). Shared with the brute-force test. */
 export function shapeReport(
@@ -49,9 +58,13 @@ export function shapeReport(
   engine: Engine,
   sums: VariantSums[],
   multipleExposures: number,
+  cuped = false,
 ): ExperimentReport {
   const proportion = metric.statistic === 'conversion';
   const side = (s: VariantSums) => (proportion ? { n: s.users, sum: s.conversions } : { n: s.users, sum: s.sum, sum_squares: s.sumSquares });
+  const cupedSide = (s: VariantSums) => ({
+    ...side(s), pre_sum: s.preSum ?? 0, cross_sum: s.crossSum ?? 0, ...(proportion ? {} : { pre_sum_squares: s.preSumSquares ?? 0 }),
+  });
   const base = sums[0] ?? EMPTY;
   const variants = experiment.variants.map((v, i): VariantReport => {
     const s = sums[i] ?? EMPTY;
@@ -62,10 +75,19 @@ export function shapeReport(
       conversion_rate: s.users > 0 ? s.conversions / s.users : null,
       revenue_per_user: metric.type === 'order' && s.users > 0 ? s.revenue / s.users : null,
       lift: null, ci: null, p_value: null, chance_to_win: null, risk: null,
+      ...(cuped ? { theta: null } : {}),
     };
     // The contract: every statistic is null on the baseline and when a side has fewer than 2 users.
     if (i === 0 || s.users < 2 || base.users < 2) return row;
-    const r = compare({ engine, metric: proportion ? 'proportion' : 'mean', control: side(base), treatment: side(s) });
+    const type = proportion ? 'proportion' : 'mean';
+    let r: CompareResult;
+    if (cuped) {
+      const adjusted = compareCuped({ engine, metric: type, control: cupedSide(base), treatment: cupedSide(s) });
+      row.theta = adjusted.theta;
+      r = adjusted;
+    } else {
+      r = compare({ engine, metric: type, control: side(base), treatment: side(s) });
+    }
     row.lift = r.lift;
     row.ci = r.ci;
     if (engine === 'bayesian') {
@@ -86,6 +108,7 @@ export function shapeReport(
     srm_warning: srm < SRM_WARNING_P,
     multiple_exposures: multipleExposures,
     variants,
+    ...(cuped ? { cuped: true as const } : {}),
   };
 }
 
@@ -97,14 +120,25 @@ export interface ReportOptions {
   start: Date | null;
   end: Date;
   currency: string;
+  cuped?: boolean;
+}
+
+/**
+ * Each variant's sums: from the kept totals when they can answer (kept-report.ts: the default
+ * range on a definition the job has built), else from the exact query over the raw rows.
+ */
+export async function experimentSums(pool: pg.Pool, o: ReportOptions): Promise<{ sums: VariantSums[]; multiple: number; source: 'kept' | 'raw' }> {
+  const keys = o.experiment.variants.map((v) => v.key);
+  const input: ReportSqlInput = { siteId: o.siteId, experiment: o.experiment.key, variants: keys, start: o.start, end: o.end, metric: o.metric, currency: o.currency };
+  const kept = await readKeptSums(pool, input);
+  if (kept) return { sums: keys.map((k) => kept.byVariant.get(k) ?? EMPTY), multiple: kept.multiple, source: 'kept' };
+  const { rows } = await pool.query<VariantSumsRow & { variant: string | null }>(experimentReportSql(input));
+  const byVariant = new Map(rows.filter((r) => r.variant !== null).map((r) => [r.variant, r]));
+  const multiple = rows.find((r) => r.variant === null)?.users ?? 0;
+  return { sums: keys.map((k) => byVariant.get(k) ?? EMPTY), multiple, source: 'raw' };
 }
 
 export async function experimentReport(pool: pg.Pool, o: ReportOptions): Promise<ExperimentReport> {
-  const keys = o.experiment.variants.map((v) => v.key);
-  const { rows } = await pool.query<VariantSumsRow & { variant: string | null }>(
-    experimentReportSql({ siteId: o.siteId, experiment: o.experiment.key, variants: keys, start: o.start, end: o.end, metric: o.metric, currency: o.currency }),
-  );
-  const byVariant = new Map(rows.filter((r) => r.variant !== null).map((r) => [r.variant, r]));
-  const multiple = rows.find((r) => r.variant === null)?.users ?? 0;
-  return shapeReport(o.experiment, o.metric, o.engine, keys.map((k) => byVariant.get(k) ?? EMPTY), multiple);
+  const { sums, multiple } = await experimentSums(pool, o);
+  return shapeReport(o.experiment, o.metric, o.engine, sums, multiple, o.cuped ?? false);
 }
