@@ -7,6 +7,7 @@ import { sessionIdFor } from '../ingest/writer/sessions.ts';
 import type { CopyValue } from '../ingest/writer/copy.ts';
 import { Rng } from './prng.ts';
 import { planSearch } from './searches.ts';
+import { demoDiscountCodes } from './discounts.ts';
 import {
   CATEGORIES, COUNTRIES, DEVICE_WEIGHTS, DEVICES, EXPERIMENT, HOST, HOUR_WEIGHT, JS_ERRORS, ORIGIN, PRODUCTS,
   REFUND_REASONS, SOURCES, USER_AGENTS, WEEKDAY_WEIGHT, price, type Country, type Device, type Product, type Source,
@@ -429,6 +430,7 @@ export class StoreSimulation {
     const order: Order = {
       id, customer_id: v.customerId, visitor_id: v.vid, status, payment_status: paymentStatus, currency,
       subtotal, discount, tax, shipping, total, created_at: new Date(ts).toISOString(), items,
+      discount_codes: demoDiscountCodes({ firstOrder: v.orders === 1, orderNumber: this.stats.orders, discount, shipping }),
     };
     this.sink.order(order);
     return order;
