@@ -13,7 +13,10 @@ export async function eraseCommand(args: string[]): Promise<number> {
   const site = required(values.site, '--site');
   if (!/^\d{1,18}$/.test(site)) throw new UsageError('--site must be a site id (a number)');
   const parsed = eraseBodySchema.safeParse({ visitor_id: values.visitor, customer_id: values.customer });
-  if (!parsed.success) throw new UsageError(`${describeZodError(parsed.error).replace('visitor_id', '--visitor').replace('customer_id', '--customer')}\n${USAGE}`);
+  if (!parsed.success) {
+    const flags = describeZodError(parsed.error).replaceAll('visitor_id', '--visitor').replaceAll('customer_id', '--customer');
+    throw new UsageError(`${flags}\n${USAGE}`);
+  }
   return withDatabase(async ({ pool, out }) => {
     const exists = await pool.query({ text: 'SELECT 1 FROM sites WHERE id = $1::bigint', values: [site] });
     if (!exists.rowCount) throw new UsageError(`no site ${site}`);
