@@ -22,7 +22,7 @@ import { expectNoProblems, expectXssInert, fragment, openView, screenshots, wait
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describe.skipIf(!chromiumPath)('report views in Chromium: vitals and retention', () => {
+describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, experiments', () => {
   let db: TestDatabase;
   let tally: RunningServer;
   let browser: Browser;
@@ -62,6 +62,25 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals and retention',
         });
       }
     });
+    // An experiment whose users are far from its 50/50 weights (30 against 5): the SRM banner shows.
+    const post = (path: string, body: unknown, method = 'POST') => fetch(`${tally.url}/api/v1/sites/${site.id}/${path}`, {
+      method, headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    expect((await post('experiments', {
+      key: 'checkout', name: `Checkout ${XSS_PROBE}`, status: 'running',
+      variants: [{ key: 'control', weight: 0.5 }, { key: 'treatment', weight: 0.5 }],
+      metrics: [{ key: 'orders', type: 'order' }, { key: 'signup', type: 'event', name: 'signup' }],
+    })).status).toBe(201);
+    for (let i = 0; i < 35; i++) {
+      const variant = i < 30 ? 'control' : 'treatment';
+      events.push({ type: 'event', name: '$exposure', vid: `x${i}`, ts: now - 3 * DAY + i * 60_000, url: 'https://shop.example/cart', props: { experiment: 'checkout', variant } });
+      if (i % 3 === 0) events.push({ type: 'event', name: 'signup', vid: `x${i}`, ts: now - 2 * DAY + i * 60_000, url: 'https://shop.example/cart' });
+    }
+    const orders = [0, 4, 8, 31, 33].map((i) => ({
+      id: `xo${i}`, visitor_id: `x${i}`, status: 'paid', currency: 'USD', subtotal: 1_999 + i, discount: 0, tax: 0, shipping: 0, total: 1_999 + i,
+      created_at: new Date(now - DAY).toISOString(), items: [{ product_id: 'p1', name: 'Mug', quantity: 1, unit_price: 1_999 + i }],
+    }));
+    expect((await post('orders', orders)).status).toBe(200);
     const result = await ingestDirect(db.pool, { siteId: site.id, events: events.map((e) => ({ ip: '8.8.8.8', ua: UA, ...e })) });
     expect(result.rejected).toEqual([]);
     await runJobsNow({ pool: tally.deps.pool, config: tally.deps.config, logger: tally.deps.logger }, 'all');
@@ -129,6 +148,40 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals and retention',
     await waitForView(page, 'retention');
     expect((await fragment(page)).get('cohort')).toBe('customer');
     expect(await page.locator('[data-panel=ltv]').count()).toBe(1);
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  it('experiments: the list, one experiment’s variants as the API reports them, the SRM banner, engines and metrics', async () => {
+    const v = await openView(browser, tally.url, readToken, `#view=experiments&${range}`);
+    const { page } = v;
+    expect(await page.locator('[data-panel=experiments] tbody th').allInnerTexts()).toEqual([`Checkout ${XSS_PROBE} (checkout)`]);
+    await expectXssInert(page, v.problems);
+    for (const [engine, metric] of [['bayesian', 'orders'], ['frequentist', 'signup'], ['sequential', 'orders']] as const) {
+      if (engine !== 'bayesian') {
+        await page.selectOption('#experiment-engine', engine);
+        await waitForView(page, 'experiments');
+        await page.selectOption('#experiment-metric', metric);
+        await waitForView(page, 'experiments');
+      }
+      expect(Object.fromEntries(await fragment(page)), engine).toMatchObject(engine === 'bayesian' ? {} : { engine, metric });
+      const want = await api<{ srm_warning: boolean; currency: string; variants: { key: string; users: number; conversions: number; conversion_rate: number | null; lift: number | null; chance_to_win: number | null; p_value: number | null }[] }>(
+        'experiments/checkout/report', { engine, metric });
+      expect(want.srm_warning).toBe(true);
+      expect(await page.locator('[data-srm=warning]').count(), engine).toBe(1);
+      const rows = await page.locator('[data-panel=experiment] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+      const pct = (n: number | null) => (n === null ? '–' : new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1 }).format(n));
+      const signed = (n: number | null) => (n === null ? '–' : new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 1, signDisplay: 'exceptZero' }).format(n));
+      expect(rows.map((r) => r.slice(0, 4)), engine).toEqual(want.variants.map((x) => [x.key, String(x.users), String(x.conversions), pct(x.conversion_rate)]));
+      expect(rows.map((r) => r[5]), engine).toEqual(want.variants.map((x) => signed(x.lift)));
+      expect(rows.map((r) => r[7]), engine).toEqual(want.variants.map((x) => (engine === 'bayesian' ? pct(x.chance_to_win) : x.p_value === null ? '–' : x.p_value.toPrecision(3))));
+    }
+    expect(await page.locator('[data-panel=lift] canvas').count()).toBe(1);
+    await page.reload();
+    await waitForView(page, 'experiments');
+    expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'experiments', engine: 'sequential', metric: 'orders' });
+    const shots = await screenshots(page, 'experiments');
+    expect(shots.overflowing).toEqual([]);
     expectNoProblems(v.problems);
     await v.close();
   });

@@ -30,6 +30,7 @@ const reportSchema = {
     srm_p_value: { type: 'number', description: 'Pearson chi-square of users against the weights, as POST /api/v1/stats/srm' },
     srm_warning: { type: 'boolean', description: 'srm_p_value < 0.001' },
     multiple_exposures: { ...int, description: 'visitors exposed to two or more variants, left out of the analysis' },
+    currency: { type: 'string', description: 'beyond the contract: the ISO 4217 unit of revenue_per_user (the `currency` parameter, default the site\'s)' },
     variants: { type: 'array', items: variantRow },
   },
 };
