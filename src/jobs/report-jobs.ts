@@ -123,14 +123,18 @@ export const heatmapRollupsRebuildJob: JobDefinition = {
 };
 
 function exposuresOutcome(o: ExposureRollupOutcome): JobResult {
-  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped } };
+  return { rows: o.rows, detail: { batches: o.batches, watermark: o.watermark, skipped: o.skipped, ...(o.metrics ? { metrics: o.metrics } : {}) } };
 }
 
-/** Experiment exposures (contract §7; sql/062): first exposure per (experiment, visitor, variant) from new `$exposure` events. */
+/**
+ * Experiment exposures (contract §7; sql/062) and metric sums (sql/063): first exposure per
+ * (experiment, visitor, variant) from new `$exposure` events, then the per-visitor metric sums
+ * from new events, uids and changed orders, and the per-variant totals the report reads.
+ */
 export function experimentExposuresJob(freshnessSeconds: number): JobDefinition {
   return {
     name: 'experiment-exposures',
-    description: 'Fold new $exposure events into the first exposure per experiment, visitor and variant (the experiment report reads it)',
+    description: 'Fold new $exposure events into first exposures, and new events, uids and changed orders into the per-visitor metric sums and per-variant totals the experiment report reads',
     intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
     run: async (ctx) => exposuresOutcome(await runExposureRollup(ctx.pool, { signal: ctx.signal })),
   };
@@ -138,7 +142,7 @@ export function experimentExposuresJob(freshnessSeconds: number): JobDefinition 
 
 export const experimentExposuresRebuildJob: JobDefinition = {
   name: 'experiment-exposures-rebuild',
-  description: 'Rebuild the experiment exposures from every $exposure event (manual: tally jobs run experiment-exposures-rebuild)',
+  description: 'Rebuild the experiment exposures and metric sums from the raw events, pageviews and orders (manual: tally jobs run experiment-exposures-rebuild)',
   intervalSeconds: 0,
   run: async (ctx) => exposuresOutcome(await rebuildExposures(ctx.pool, { signal: ctx.signal })),
 };
