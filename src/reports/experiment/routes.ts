@@ -22,6 +22,7 @@ export const experimentReportParamsSchema = z.object({
   tz: timeZoneSchema.optional(),
   currency: currencySchema.optional(),
   series: z.enum(['true', 'false'], 'must be true or false').optional(),
+  cuped: z.enum(['true', 'false'], 'must be true or false').optional(),
 });
 
 export function experimentReportRoutes(deps: AppDeps): Hono {
@@ -50,6 +51,7 @@ export function experimentReportRoutes(deps: AppDeps): Hono {
       start: params.from ? localDateToUtc(params.from, tz) : null,
       end: localDateToUtc(addDays(to, 1), tz),
       currency: params.currency ?? site.currency,
+      cuped: params.cuped === 'true',
     };
     // `currency` (beyond the contract): the unit of revenue_per_user, so a reader needs no other call.
     const report = { ...(await experimentReport(deps.pool, options)), currency: options.currency };
