@@ -20,7 +20,7 @@ export async function eraseCommand(args: string[]): Promise<number> {
   return withDatabase(async ({ pool, out }) => {
     const exists = await pool.query({ text: 'SELECT 1 FROM sites WHERE id = $1::bigint', values: [site] });
     if (!exists.rowCount) throw new UsageError(`no site ${site}`);
-    const result = await erasePerson(pool, { siteId: site, visitorId: parsed.data.visitor_id, customerId: parsed.data.customer_id, actorTokenId: null });
+    const result = await erasePerson(pool, { siteId: site, visitorId: parsed.data.visitor_id, customerId: parsed.data.customer_id, actorTokenId: null, via: 'cli' });
     out(JSON.stringify(result));
     return 0;
   });

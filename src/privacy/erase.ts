@@ -43,6 +43,8 @@ export interface EraseRequest {
   customerId?: string;
   /** api_tokens.id of the caller; null from the CLI. */
   actorTokenId: string | null;
+  /** 'cli' is recorded in the audit detail, as the token commands do. */
+  via?: 'cli';
 }
 
 export type EraseCounts = Record<string, number>;
@@ -112,7 +114,7 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
     };
     await client.query(auditSql({
       siteId: req.siteId, actorTokenId: req.actorTokenId, action: 'person.erase',
-      target: eraseTarget(req.siteId, [req.visitorId, req.customerId]), detail: { deleted },
+      target: eraseTarget(req.siteId, [req.visitorId, req.customerId]), detail: req.via ? { deleted, via: req.via } : { deleted },
     }));
     await hooks.beforeCommit?.('raw');
     return deleted;
