@@ -8,6 +8,7 @@ import { trackerOpenApi } from '../tracker/openapi.ts';
 import type { OpenApiPaths } from './openapi-types.ts';
 import { statsOpenApi } from './stats-openapi.ts';
 import { tokenOpenApi } from '../sites/token-openapi.ts';
+import { privacyOpenApi } from '../privacy/openapi.ts';
 import { shareLinkOpenApi } from '../dashboard/share-link-openapi.ts';
 
 const opsOpenApi: OpenApiPaths = {
@@ -28,7 +29,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi, ...shareLinkOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi, ...privacyOpenApi, ...shareLinkOpenApi },
   };
 }
 
