@@ -7,6 +7,7 @@ import { reportsOpenApi } from '../reports/openapi.ts';
 import { trackerOpenApi } from '../tracker/openapi.ts';
 import type { OpenApiPaths } from './openapi-types.ts';
 import { statsOpenApi } from './stats-openapi.ts';
+import { siteOpenApi } from '../sites/site-openapi.ts';
 import { tokenOpenApi } from '../sites/token-openapi.ts';
 import { privacyOpenApi } from '../privacy/openapi.ts';
 import { shareLinkOpenApi } from '../dashboard/share-link-openapi.ts';
@@ -29,7 +30,7 @@ export function openApiDocument(): Record<string, unknown> {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'tly_<siteId>_<secret>, scope read|write|admin' } },
     },
-    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi, ...privacyOpenApi, ...shareLinkOpenApi },
+    paths: { ...opsOpenApi, ...ingestOpenApi, ...trackerOpenApi, ...commerceOpenApi, ...reportsOpenApi, ...experimentsOpenApi, ...jobsOpenApi, ...statsOpenApi, ...tokenOpenApi, ...privacyOpenApi, ...siteOpenApi, ...shareLinkOpenApi },
   };
 }
 

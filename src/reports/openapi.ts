@@ -1,4 +1,5 @@
 import type { OpenApiPaths } from '../http/openapi-types.ts';
+import { discountsOpenApi } from './discounts/openapi.ts';
 import { errorsOpenApi } from './errors/openapi.ts';
 import { experimentReportOpenApi } from './experiment/openapi.ts';
 import { exportOpenApi } from './export/openapi.ts';
@@ -25,5 +26,6 @@ export const reportsOpenApi: OpenApiPaths = {
   ...vitalsOpenApi,
   ...funnelOpenApi,
   ...experimentReportOpenApi,
+  ...discountsOpenApi,
   ...searchOpenApi,
 };

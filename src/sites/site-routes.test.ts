@@ -121,6 +121,11 @@ describe('PATCH /api/v1/sites/{siteId}', () => {
     expect((await call('GET')).body).toEqual(before);
   });
 
+  it('is described in /openapi.json', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/api/v1/sites/{siteId}'] ?? {}).sort()).toEqual(['get', 'patch']);
+  });
+
   it('origins: only http(s)://host[:port]', () => {
     expect(parseOrigin('https://Shop.Example:443')).toBe('https://shop.example');
     expect(parseOrigin('http://localhost:8080/')).toBe('http://localhost:8080');

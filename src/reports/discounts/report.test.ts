@@ -177,6 +177,12 @@ describe('discounts endpoint', () => {
     }
   });
 
+  it('is described in /openapi.json, and orders take discount_codes there', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toContain('/api/v1/sites/{siteId}/reports/discounts');
+    expect(JSON.stringify(doc.paths['/api/v1/sites/{siteId}/orders'])).toContain('discount_codes');
+  });
+
   it('needs a read token of this site (another site’s token → 404)', async () => {
     const other = await createSite(db.pool, { name: 'Other', domain: 'other.test' });
     expect((await get(`/api/v1/sites/${site.id}/reports/discounts`, other.token)).status).toBe(404);
