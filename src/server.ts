@@ -4,6 +4,7 @@ import type { Config } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 import { migrate } from './db/migrate.ts';
 import { createPool } from './db/pool.ts';
+import { rowLevelSecurityState } from './db/rls.ts';
 import { createApp } from './http/app.ts';
 import type { AppDeps } from './http/deps.ts';
 import { createIngestService } from './ingest/service.ts';
@@ -36,6 +37,11 @@ export async function startServer(config: Config, logger: Logger = createLogger(
     try {
       const applied = await migrate(client);
       if (applied.length) logger.info({ applied }, 'migrations applied');
+      // Report reads run under row-level security unless the database could not set it up (a
+      // managed PostgreSQL refusing CREATE ROLE, sql/150) or TALLY_RLS=off: say which at start-up.
+      const rls = config.TALLY_RLS ? await rowLevelSecurityState(client) : { on: false, reason: 'TALLY_RLS=off' };
+      if (rls.on) logger.info('row-level security on for report reads');
+      else logger.warn({ reason: rls.reason }, 'row-level security is off for report reads');
     } finally {
       client.release();
     }
