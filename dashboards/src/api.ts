@@ -14,6 +14,8 @@ export interface Session {
   siteId: string;
   /** The site's IANA zone, learnt at sign-in (the API's default `tz`). */
   siteTz: string;
+  /** Signed in by a share link (`#share=<token>`): read-only, and a 401 means the link was revoked. */
+  shared?: boolean;
 }
 
 export interface TopRow {

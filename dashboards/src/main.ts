@@ -4,10 +4,12 @@
  * URL fragment, draws the navigation between views, and mounts the view of views/index.ts that the
  * fragment names — each view draws itself (views/*.ts) with the helpers of its ViewContext.
  */
-import { ApiError, clearSession, getJson, loadSession, saveSession, sendJson, siteIdOf, type Overview, type Realtime, type Session } from './api.ts';
+import { ApiError, clearSession, getJson, loadSession, saveSession, sendJson, siteIdOf, type Session } from './api.ts';
+import { realtimeBadge } from './badge.ts';
 import * as charts from './charts.ts';
 import * as format from './format.ts';
 import * as render from './render.ts';
+import { probeSession, refusedMessage, SHARE_REVOKED, takeShareToken } from './session.ts';
 import { byId, h, showMessage } from './render.ts';
 import {
   daysBetween, isDate, MAX_HOUR_DAYS, parseHash, parseRoute, presetRange, reportQuery, todayIn, toHash,
@@ -16,15 +18,18 @@ import {
 import * as ui from './ui.ts';
 import type { ApiClient, ViewContext } from './views/context.ts';
 import { VIEW_LIST, VIEWS } from './views/index.ts';
-import { REALTIME_MS } from './views/realtime.ts';
 
 let session: Session | undefined;
 let state: ViewState;
 let route: Route = { view: 'overview', params: new URLSearchParams() };
 let mounted: { key: string; controller: AbortController } | undefined;
-let realtimeTimer: ReturnType<typeof setInterval> | undefined;
 /** Each view's own parameters as last seen, so the navigation returns to the same funnel, page… */
 const lastParams = new Map<ViewName, URLSearchParams>();
+
+const badge = realtimeBadge({
+  session: () => session,
+  refused: (error) => signOut(refusedMessage(error, session?.shared)),
+});
 
 const el = {
   signIn: byId('sign-in'),
@@ -47,7 +52,6 @@ const el = {
   error: byId('error'),
   view: byId('view'),
   realtime: byId('realtime'),
-  realtimeCount: byId('realtime-count'),
 };
 
 function fillSelect(select: HTMLSelectElement, values: string[]): void {
@@ -70,7 +74,7 @@ function unmount(): void {
 }
 
 function showSignIn(message?: string): void {
-  stopRealtime();
+  badge.stop();
   unmount();
   el.view.replaceChildren();
   charts.destroyDetachedCharts();
@@ -101,9 +105,7 @@ async function signIn(event: Event): Promise<void> {
   el.signInButton.disabled = true;
   showMessage(el.signInError, undefined);
   try {
-    // One small report call checks the token and learns the site's zone (the API's default tz).
-    const probe = await getJson<Overview>({ token, siteId }, 'reports/overview', new URLSearchParams({ limit: '1', interval: 'month' }));
-    session = { token, siteId, siteTz: probe.range.tz };
+    session = await probeSession(token, siteId, false);
     saveSession(session);
     el.token.value = '';
     showDashboard();
@@ -111,6 +113,24 @@ async function signIn(event: Event): Promise<void> {
     showSignIn(error instanceof ApiError ? `Sign-in failed: ${error.message}` : String(error));
   } finally {
     el.signInButton.disabled = false;
+  }
+}
+
+async function openShareLink(token: string): Promise<void> {
+  const siteId = siteIdOf(token);
+  clearSession();
+  session = undefined;
+  if (!siteId) {
+    showSignIn('This share link is incomplete (was it cut short when copied?). Ask whoever shared it for the link again, or sign in with a token.');
+    return;
+  }
+  el.signIn.hidden = true;
+  try {
+    session = await probeSession(token, siteId, true);
+    saveSession(session);
+    showDashboard();
+  } catch (error) {
+    showSignIn(error instanceof ApiError ? (error.status === 401 ? SHARE_REVOKED : `The share link could not be opened: ${error.message}`) : String(error));
   }
 }
 
@@ -188,7 +208,7 @@ function apiClient(s: Session, signal: AbortSignal): ApiClient {
   const guard = <T>(p: Promise<T>): Promise<T> =>
     p.catch((error: unknown) => {
       // The token stopped working (revoked, expired, other site): back to sign-in, whichever view asked.
-      if (error instanceof ApiError && error.signsOut && session === s) signOut(`Signed out: ${error.message}`);
+      if (error instanceof ApiError && error.signsOut && session === s) signOut(refusedMessage(error, s.shared));
       throw error;
     });
   return {
@@ -252,42 +272,16 @@ function mountView(force = false): void {
     });
 }
 
-// ---- realtime badge -------------------------------------------------------------------------------
-
-async function pollRealtime(): Promise<void> {
-  if (!session || document.hidden) return;
-  try {
-    const r = await getJson<Realtime>(session, 'reports/realtime', new URLSearchParams({ limit: '1' }));
-    el.realtimeCount.textContent = format.formatInteger(r.active_visitors);
-    el.realtime.title = `${format.formatInteger(r.active_visitors)} visitors and ${format.formatInteger(r.pageviews)} pageviews in the last ${r.window_seconds / 60} minutes`;
-    el.realtime.hidden = false;
-  } catch (error) {
-    if (error instanceof ApiError && error.signsOut && session) signOut(`Signed out: ${error.message}`);
-    // Other failures: keep the last count; the next poll tries again.
-  }
-}
-
-function startRealtime(): void {
-  stopRealtime();
-  void pollRealtime();
-  realtimeTimer = setInterval(() => void pollRealtime(), REALTIME_MS);
-}
-
-function stopRealtime(): void {
-  if (realtimeTimer !== undefined) clearInterval(realtimeTimer);
-  realtimeTimer = undefined;
-}
-
 function showDashboard(): void {
   if (!session) return;
   el.signIn.hidden = true;
   el.dashboard.hidden = false;
   el.signOut.hidden = false;
   el.siteLabel.hidden = false;
-  el.siteLabel.textContent = `Site ${session.siteId}`;
+  el.siteLabel.textContent = session.shared ? `Site ${session.siteId} · shared view (read only)` : `Site ${session.siteId}`;
   readHash();
   mountView(true);
-  startRealtime();
+  badge.start();
   byId('main').focus();
 }
 
@@ -301,13 +295,23 @@ function start(): void {
   }
   byId<HTMLFormElement>('controls').addEventListener('submit', (e) => e.preventDefault());
   window.addEventListener('hashchange', () => {
+    const shared = takeShareToken(); // a share link pasted into this tab
+    if (shared !== undefined) {
+      void openShareLink(shared);
+      return;
+    }
     if (!session) return;
     readHash();
     mountView();
   });
   document.addEventListener('visibilitychange', () => {
-    if (!document.hidden) void pollRealtime();
+    if (!document.hidden) badge.poll();
   });
+  const shared = takeShareToken();
+  if (shared !== undefined) {
+    void openShareLink(shared);
+    return;
+  }
   session = loadSession();
   if (session) showDashboard();
   else showSignIn();
