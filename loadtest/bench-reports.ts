@@ -34,11 +34,21 @@ import { addDays, localDateToUtc, todayIn } from '../src/reports/common/params.t
 import { startServer } from '../src/server.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
+import { featureCases } from './bench-reports-features.ts';
+import { addLastHourFeatureRows, buildFeatureRollups, keepUpFeatureRollups } from './bench-reports-jobs.ts';
 import { RAW } from './bench-reports-raw.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_ITER ?? 40);
 const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 3);
+// Time budgets so one slow report cannot stall the run (the ad-hoc funnel took 2.4 s per request
+// at 500k events under load 14): a case stops after BENCH_CASE_SECONDS (with at least 5
+// requests; `n` says how many were timed), a raw baseline is cancelled after BENCH_RAW_TIMEOUT_S.
+// Ranges in days (BENCH_DAYS, comma-separated): the standard reports use each; the feature
+// reports those of 30 and 90 in the list (retention and the experiment: 90 days always).
+const DAYS = (process.env.BENCH_DAYS ?? '7,30,90').split(',').map(Number);
+const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 90);
+const RAW_TIMEOUT_S = Number(process.env.BENCH_RAW_TIMEOUT_S ?? 600);
 const DATA = process.env.BENCH_DATA ?? 'demo';
 const VISITS = Math.round(EVENTS / 10);
 const ORDERS = Math.round(EVENTS / 50);
@@ -64,7 +74,8 @@ async function main(): Promise<void> {
     dataDir: dir,
     settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '2GB', work_mem: '64MB', maintenance_work_mem: '1GB', max_wal_size: '8GB' },
   });
-  const pool = createPool(pg.url, { max: 12 });
+  // 60 s to connect: on the shared 2 cores at load 13–14 a new backend took > 5 s (the default) to start.
+  const pool = createPool(pg.url, { max: 12, connectionTimeoutMillis: 60_000 });
   try {
     const client = await pool.connect();
     await migrate(client);
@@ -103,31 +114,47 @@ async function main(): Promise<void> {
     log('traffic rollups: full build');
     const [rebuildMs, built] = await timeIt(() => runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 }));
     const [commerceMs, commerce] = await timeIt(() => runJobsNow(ctx, 'commerce-rollups'));
+    // The feature reports' rollups (errors, heatmaps, vitals, cohorts, exposures, saved funnels …).
+    const featureBuild = await buildFeatureRollups(ctx, log);
     await pool.query('VACUUM ANALYZE');
     log(`traffic rebuild ${round(rebuildMs / 1000)} s (${built.rows} pageviews, steps ${JSON.stringify(built.stepMs)}), commerce ${round(commerceMs / 1000)} s ok=${commerce.every((o) => o.ok)}`);
 
     // Keep-up: new events (as if just ingested: the last hour; returning visitors of the dataset
     // among new ones) folded in by one incremental run of each job a beacon goes through.
     const inc = Math.max(10_000, Math.round(EVENTS / 50));
+    const seq0 = (await pool.query<{ seq: string }>(`SELECT last_value::text AS seq FROM tally_ingest_seq`)).rows[0]!.seq;
     await generateTraffic(pool, site.id, 50_000_000, 50_000_000 + Math.round(inc / 10), VISITORS, 3600);
     const fresh = (await pool.query<{ pv: number; ev: number }>(
       `SELECT (SELECT count(*) FROM pageviews WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS pv,
         (SELECT count(*) FROM events WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS ev`,
     )).rows[0]!;
-    await pool.query('ANALYZE pageviews, events');
+    // Heatmap points, errors and vitals for the feature jobs: 2 % of each table, as the
+    // pageviews and events above are 2 % of the data set.
+    await addLastHourFeatureRows(pool, site.id, 0.02);
+    await pool.query('ANALYZE pageviews, events, vitals, heatmap_points, errors');
     const [incMs, incRun] = await timeIt(() => runTrafficRollup(pool));
     const [ptMs] = await timeIt(() => runProductTrafficRollup(pool));
     const incEventsPerSecond = Math.round((fresh.pv + fresh.ev) / ((incMs + ptMs) / 1000));
     log(`incremental: ${incRun.rows} new pageviews (of ${fresh.pv}) in ${round(incMs)} ms ${JSON.stringify(incRun.stepMs)}; `
       + `product traffic ${round(ptMs)} ms; ${fresh.pv + fresh.ev} new events → ${incEventsPerSecond} events/s`);
+    const featureKeepUp = await keepUpFeatureRollups(ctx, log, seq0);
 
     if (process.env.BENCH_SKIP_HTTP) return;
     const server = await startServer(config, createLogger('silent'));
-    const results: { endpoint: string; days: number; status: number; first: number; p50: number; p95: number; rawP50: number | null; speedup: number | null }[] = [];
+    const rawPool = createPool(`${pg.url}?options=${encodeURIComponent(`-c statement_timeout=${RAW_TIMEOUT_S * 1000}`)}`, { max: 12, connectionTimeoutMillis: 60_000 });
+    const results: { endpoint: string; days: number; status: number; n: number; first: number; p50: number; p95: number; rawP50: number | null; speedup: number | null; rawTimedOut?: boolean }[] = [];
+    const summary = {
+      data: DATA, rawRows: counts.raw, events: counts.pv + counts.ev, pageviews: counts.pv, visits, orders: counts.o,
+      trafficRebuildSeconds: round(rebuildMs / 1000), trafficRebuildRowsPerSecond: Math.round(built.rows / (rebuildMs / 1000)),
+      incrementalRows: incRun.rows, incrementalRowsPerSecond: Math.round(incRun.rows / (incMs / 1000)),
+      incrementalEvents: fresh.pv + fresh.ev, incrementalEventsPerSecond: incEventsPerSecond, productTrafficMs: round(ptMs),
+      commerceRebuildSeconds: round(commerceMs / 1000), featureBuild, featureKeepUp, results,
+    };
     try {
       const today = todayIn(TZ);
-      const cases: { name: string; days: number; url: string; start: Date; end: Date }[] = [];
-      for (const days of [7, 30, 90]) {
+      type Case = { name: string; days: number; url: string; method: 'GET' | 'POST'; body?: unknown; raw: (() => { text: string; values: unknown[] }[]) | null };
+      const cases: Case[] = [];
+      for (const days of DAYS) {
         const from = addDays(today, -(days - 1));
         const endpoints: Record<string, string> = {
           overview: `/reports/overview?from=${from}&to=${today}`,
@@ -136,21 +163,31 @@ async function main(): Promise<void> {
           realtime: `/reports/realtime`,
         };
         for (const [name, path] of Object.entries(endpoints)) {
-          if (name === 'realtime' && days !== 7) continue;
-          cases.push({ name, days, url: `${server.url}/api/v1/sites/${site.id}${path}`,
-            start: localDateToUtc(from, TZ), end: localDateToUtc(addDays(today, 1), TZ) });
+          if (name === 'realtime' && days !== DAYS[0]) continue;
+          const raw = RAW[name];
+          const start = localDateToUtc(from, TZ);
+          const end = localDateToUtc(addDays(today, 1), TZ);
+          cases.push({ name, days, method: 'GET', url: `${server.url}/api/v1/sites/${site.id}${path}`, raw: raw ? () => raw(site.id, start, end, TZ) : null });
         }
       }
-      const request = async (url: string) => {
+      for (const f of await featureCases(pool, site.id, today, TZ, DAYS.filter((d) => d === 30 || d === 90))) {
+        const raw = f.raw;
+        cases.push({ name: f.name, days: f.days, method: f.method, body: f.body, url: `${server.url}/api/v1/sites/${site.id}${f.path}`, raw: raw ? () => raw : null });
+      }
+      const request = async (c: Case) => {
         const t = performance.now();
-        const res = await fetch(url, { headers: { authorization: `Bearer ${site.token}` } });
+        const res = await fetch(c.url, {
+          method: c.method,
+          headers: { authorization: `Bearer ${site.token}`, ...(c.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          ...(c.body === undefined ? {} : { body: JSON.stringify(c.body) }),
+        });
         await res.arrayBuffer();
         return { ms: performance.now() - t, status: res.status };
       };
       // 1. Warm-up pass: one request per (report, range), kept out of the percentiles and
       //    printed as `first` (the first read on a just-started server: new connections).
       const first = new Map<string, number>();
-      for (const c of cases) first.set(`${c.name} ${c.days}`, (await request(c.url)).ms);
+      for (const c of cases) first.set(`${c.name} ${c.days}`, (await request(c)).ms);
       // 2. Timed: BENCH_ITER sequential requests per (report, range), all before any raw
       //    baseline. Interleaved, a raw baseline (6–100 s) outlasted the pool's 30 s idle
       //    timeout, so the next report ran on new connections whose backends had not touched
@@ -162,40 +199,49 @@ async function main(): Promise<void> {
       for (const c of cases) {
         const times: number[] = [];
         let status = 0;
-        for (let i = 0; i < ITER; i++) {
-          const r = await request(c.url);
+        const caseStart = performance.now();
+        for (let i = 0; i < ITER && (i < 5 || performance.now() - caseStart < CASE_SECONDS * 1000); i++) {
+          const r = await request(c);
           times.push(r.ms);
           status = r.status;
         }
-        const row = { endpoint: c.name, days: c.days, status, first: round(first.get(`${c.name} ${c.days}`)!), p50: round(pct(times, 50)), p95: round(pct(times, 95)), rawP50: null, speedup: null };
+        const row = { endpoint: c.name, days: c.days, status, n: times.length, first: round(first.get(`${c.name} ${c.days}`)!), p50: round(pct(times, 50)), p95: round(pct(times, 95)), rawP50: null, speedup: null };
         results.push(row);
         log(JSON.stringify(row));
       }
       // 3. Raw baselines, after every timed request.
       for (const row of results) {
-        const raw = RAW[row.endpoint];
         const c = cases.find((x) => x.name === row.endpoint && x.days === row.days)!;
+        const raw = c.raw;
         if (!raw) continue;
         const rawTimes: number[] = [];
-        for (let i = 0; i < RAW_RUNS; i++) {
-          const [ms] = await timeIt(() => Promise.all(raw(site.id, c.start, c.end, TZ).map((q) => pool.query(q))));
+        let timedOut = false;
+        for (let i = 0; i < RAW_RUNS && !timedOut; i++) {
+          const [ms] = await timeIt(() => Promise.all(raw().map((q) => rawPool.query(q)))
+            .catch((error: unknown) => {
+              if (!String(error).includes('statement timeout')) throw error;
+              timedOut = true;
+            }));
           rawTimes.push(ms);
         }
+        if (timedOut) row.rawTimedOut = true;
         Object.assign(row, { rawP50: round(pct(rawTimes, 50)), speedup: round(pct(rawTimes, 50) / row.p50) });
         log(`raw ${row.endpoint} ${row.days} d: ${row.rawP50} ms`);
       }
     } finally {
       await server.close();
+      await rawPool.end();
     }
-    const summary = {
-      data: DATA, rawRows: counts.raw, events: counts.pv + counts.ev, pageviews: counts.pv, visits, orders: counts.o,
-      trafficRebuildSeconds: round(rebuildMs / 1000), trafficRebuildRowsPerSecond: Math.round(built.rows / (rebuildMs / 1000)),
-      incrementalRows: incRun.rows, incrementalRowsPerSecond: Math.round(incRun.rows / (incMs / 1000)),
-      incrementalEvents: fresh.pv + fresh.ev, incrementalEventsPerSecond: incEventsPerSecond, productTrafficMs: round(ptMs),
-      commerceRebuildSeconds: round(commerceMs / 1000), results,
-    };
-    console.log('\n| report | range | first ms | p50 ms | p95 ms | raw p50 ms | raw ÷ rollup |\n|---|---|---|---|---|---|---|');
-    for (const r of results) console.log(`| ${r.endpoint} | ${r.days} d | ${r.first} | ${r.p50} | ${r.p95} | ${r.rawP50 ?? '—'} | ${r.speedup ? `${r.speedup}×` : '—'} |`);
+    console.log('\n| report | range | n | first ms | p50 ms | p95 ms | raw p50 ms | raw ÷ report (p50) |\n|---|---|---|---|---|---|---|---|');
+    for (const r of results) {
+      const raw = r.rawTimedOut ? `> ${RAW_TIMEOUT_S * 1000} (cancelled)` : r.rawP50 ?? '—';
+      console.log(`| ${r.endpoint} | ${r.days} d | ${r.n} | ${r.first} | ${r.p50} | ${r.p95} | ${raw} | ${r.speedup ? `${r.rawTimedOut ? '> ' : ''}${r.speedup}×` : '—'} |`);
+    }
+    console.log('\n| job | full build ms | keep-up new rows | keep-up ms | rows/s |\n|---|---|---|---|---|');
+    for (const b of featureBuild) {
+      const k = featureKeepUp.find((x) => x.job === b.job);
+      console.log(`| ${b.job} | ${b.ms} | ${k?.newRows ?? '—'} | ${k?.ms ?? '—'} | ${k?.rowsPerSecond ?? '—'} |`);
+    }
     console.log(JSON.stringify(summary));
   } finally {
     await pool.end();

@@ -7,7 +7,8 @@
  * generator, BENCH_VISITS visits (default 200k, ≈ 1.4M pageviews) over the last 365 days and
  * BENCH_ORDERS orders (default 40k), so there are 12 monthly cohorts. Queries: 12 weekly and
  * 12 monthly cohorts, visitor and customer, BENCH_ITER (20) timed runs each after a warm-up:
- * p50 / p95; the raw baseline (first-seen and activity computed from pageviews/orders) once.
+ * p50 / p95; the raw baseline (first-seen and activity computed from pageviews/orders,
+ * bench-reports-raw-features.ts, also used by `npm run bench:reports`) once.
  * Prints one JSON line.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,11 +18,11 @@ import { startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
 import { addDays, todayIn } from '../src/reports/common/params.ts';
-import { retentionPeriods } from '../src/reports/retention/periods.ts';
 import { retentionReport, type RetentionQuery } from '../src/reports/retention/report.ts';
 import { runRetentionRollup } from '../src/reports/retention/rollup.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
+import { rawRetentionSql } from './bench-reports-raw-features.ts';
 
 const VISITS = Number(process.env.BENCH_VISITS ?? 200_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 40_000);
@@ -29,21 +30,6 @@ const ITER = Number(process.env.BENCH_ITER ?? 20);
 const TZ = 'America/New_York';
 const log = (msg: string) => process.stderr.write(`[bench-retention ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
-
-/** The raw-rows way: first pageview / first paid order and activity straight from the raw tables. */
-function rawSql(q: RetentionQuery, siteId: string) {
-  const p = retentionPeriods(q.from, q.to, q.tz, q.period);
-  const visitor = `WITH f AS (SELECT visitor_id, min(occurred_at) AS first FROM pageviews WHERE site_id = $1 GROUP BY visitor_id),
-    a AS (SELECT DISTINCT f.visitor_id, width_bucket(f.first, $2::timestamptz[]) AS c, width_bucket(v.occurred_at, $2::timestamptz[]) AS k
-          FROM f JOIN pageviews v ON v.site_id = $1 AND v.visitor_id = f.visitor_id
-          WHERE f.first >= $3 AND f.first < $4 AND v.occurred_at < $4)
-    SELECT c, k, count(*) FROM a GROUP BY c, k`;
-  const customer = `WITH o AS (SELECT customer_id, created_at, total, currency FROM orders WHERE site_id = $1 AND customer_id IS NOT NULL AND status IN ('paid', 'fulfilled', 'refunded')),
-    f AS (SELECT customer_id, min(created_at) AS first FROM o GROUP BY customer_id)
-    SELECT width_bucket(f.first, $2::timestamptz[]) AS c, width_bucket(o.created_at, $2::timestamptz[]) AS k, count(DISTINCT f.customer_id), sum(o.total)
-    FROM f JOIN o USING (customer_id) WHERE f.first >= $3 AND f.first < $4 AND o.created_at < $4 GROUP BY 1, 2`;
-  return { text: q.cohort === 'visitor' ? visitor : customer, values: [siteId, p.starts, p.starts[0], p.end] };
-}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'tally-bench-retention-'));
@@ -89,7 +75,7 @@ async function main(): Promise<void> {
         times.push(performance.now() - s);
       }
       const s = performance.now();
-      await pool.query(rawSql(q, site.id));
+      await pool.query(rawRetentionSql(q, site.id));
       const rawMs = performance.now() - s;
       const row = { name, cohorts: first.cohorts.length, p50: Math.round(pct(times, 50)), p95: Math.round(pct(times, 95)), raw: Math.round(rawMs), speedup: Math.round((rawMs / pct(times, 95)) * 10) / 10 };
       log(JSON.stringify(row));
