@@ -1,0 +1,146 @@
+/**
+ * `node bin/run-ts.mjs loadtest/bench-rls.ts` — report latency with row-level security on vs off
+ * (TALLY_RLS, src/db/rls.ts) on the same data in one run (issue #21 point 3).
+ *
+ * Own embedded PostgreSQL in a temp dir (fsync off: only generation is affected), the demo store
+ * writing BENCH_EVENTS raw rows (default 1M) over 90 days, every rollup built as bench:reports
+ * builds it. Then two apps on the same pool, one with TALLY_RLS=on and one off, called in-process
+ * (`app.request`, no HTTP socket, so the difference measured is the database side: the extra
+ * BEGIN/SET LOCAL and COMMIT round trips and the policy's qual in the plans). For each case a
+ * warm-up request on each app, then BENCH_ITER (60) pairs, the order inside a pair alternating so
+ * drift on the shared machine falls on both sides. Prints p50/p95 per case and one JSON line.
+ * Also times `SELECT 1` through both pools: the round-trip cost alone.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../src/config.ts';
+import { startEmbedded } from '../src/db/embedded.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { createPool } from '../src/db/pool.ts';
+import { runWithSite, siteScopedPool } from '../src/db/rls.ts';
+import { runDemo } from '../src/demo/run.ts';
+import { createApp } from '../src/http/app.ts';
+import { runJobsNow } from '../src/jobs/run.ts';
+import { createLogger } from '../src/log.ts';
+import { addDays, todayIn } from '../src/reports/common/params.ts';
+import { runTrafficRollup } from '../src/reports/overview/traffic-rollup.ts';
+import { BENCH_FUNNEL } from './bench-reports-features.ts';
+import { buildFeatureRollups } from './bench-reports-jobs.ts';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const ITER = Number(process.env.BENCH_ITER ?? 60);
+const TZ = 'America/New_York';
+
+const log = (msg: string) => process.stderr.write(`[bench-rls ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+/** Nearest-rank percentile, as bench-reports.ts computes it. */
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number) => Math.round(x * 100) / 100;
+
+interface Case {
+  name: string;
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'tally-bench-rls-'));
+  const pg = await startEmbedded({
+    dataDir: dir,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '4GB' },
+  });
+  const pool = createPool(pg.url, { max: 12, connectionTimeoutMillis: 60_000 });
+  try {
+    const client = await pool.connect();
+    await migrate(client);
+    client.release();
+    const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', TALLY_DATA_DIR: dir });
+    const ctx = { pool, config, logger: createLogger('silent') };
+    log(`demo: ${EVENTS} raw rows over 90 days`);
+    const demo = await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log);
+    await pool.query('VACUUM ANALYZE');
+    log('rollups: full build');
+    await runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 });
+    await runJobsNow(ctx, 'commerce-rollups');
+    await buildFeatureRollups(ctx, log);
+    await pool.query('VACUUM ANALYZE');
+
+    const base = { pool, logger: createLogger('silent'), registry: new Registry() };
+    const apps = {
+      on: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'on' }) }),
+      off: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'off' }) }),
+    };
+    const site = demo.site;
+    const today = addDays(todayIn(TZ), -1);
+    const saved = (await pool.query<{ id: string }>({ text: 'SELECT id::text AS id FROM funnels WHERE site_id = $1::bigint ORDER BY id LIMIT 1', values: [site.id] })).rows[0]!;
+    const cases: Case[] = [];
+    for (const days of [30, 90]) {
+      const from = addDays(today, -(days - 1));
+      const range = `from=${from}&to=${today}&tz=${encodeURIComponent(TZ)}`;
+      cases.push(
+        { name: `overview ${days}d`, method: 'GET', path: `/reports/overview?${range}` },
+        { name: `revenue ${days}d`, method: 'GET', path: `/reports/revenue?${range}&currency=USD` },
+        { name: `funnel ad-hoc ${days}d`, method: 'POST', path: '/reports/funnel', body: { steps: BENCH_FUNNEL, window_seconds: 604_800, from, to: today, tz: TZ } },
+        { name: `saved funnel ${days}d`, method: 'GET', path: `/funnels/${saved.id}/report?${range}` },
+        { name: `errors ${days}d`, method: 'GET', path: `/errors?${range}` },
+      );
+    }
+    const call = async (mode: 'on' | 'off', c: Case): Promise<number> => {
+      const t = performance.now();
+      const res = await apps[mode].request(`/api/v1/sites/${site.id}${c.path}`, {
+        method: c.method,
+        headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' },
+        body: c.body ? JSON.stringify(c.body) : undefined,
+      });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`${c.name} (${mode}): ${res.status} ${text.slice(0, 200)}`);
+      return performance.now() - t;
+    };
+
+    const results: Record<string, { on: { p50: number; p95: number }; off: { p50: number; p95: number }; n: number }> = {};
+    for (const c of cases) {
+      await call('on', c);
+      await call('off', c);
+      const times = { on: [] as number[], off: [] as number[] };
+      for (let i = 0; i < ITER; i++) {
+        const order: ('on' | 'off')[] = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+        for (const mode of order) times[mode].push(await call(mode, c));
+      }
+      const stat = (xs: number[]) => ({ p50: round(pct(xs, 50)), p95: round(pct(xs, 95)) });
+      results[c.name] = { on: stat(times.on), off: stat(times.off), n: ITER };
+      log(`${c.name.padEnd(20)} on p50 ${results[c.name]!.on.p50} p95 ${results[c.name]!.on.p95} | off p50 ${results[c.name]!.off.p50} p95 ${results[c.name]!.off.p95} ms`);
+    }
+
+    // The plumbing alone: SELECT 1 on the pool vs through the site-scoped pool.
+    const scoped = siteScopedPool(pool, { enabled: true });
+    const one = { on: [] as number[], off: [] as number[] };
+    for (let i = 0; i < ITER * 10; i++) {
+      let t = performance.now();
+      await runWithSite(site.id, () => scoped.query('SELECT 1'));
+      one.on.push(performance.now() - t);
+      t = performance.now();
+      await pool.query('SELECT 1');
+      one.off.push(performance.now() - t);
+    }
+    const select1 = { on: { p50: round(pct(one.on, 50)), p95: round(pct(one.on, 95)) }, off: { p50: round(pct(one.off, 50)), p95: round(pct(one.off, 95)) } };
+    log(`SELECT 1             on p50 ${select1.on.p50} p95 ${select1.on.p95} | off p50 ${select1.off.p50} p95 ${select1.off.p95} ms`);
+    const counts = (await pool.query<{ raw: number; orders: number }>(
+      `SELECT (SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + (SELECT count(*) FROM heatmap_points)
+        + (SELECT count(*) FROM errors) + (SELECT count(*) FROM vitals) AS raw, (SELECT count(*) FROM orders) AS orders`)).rows[0]!;
+    process.stdout.write(`${JSON.stringify({ bench: 'rls', events: counts.raw, orders: counts.orders, iter: ITER, results, select1 })}\n`);
+  } finally {
+    await pool.end();
+    await pg.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
