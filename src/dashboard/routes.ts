@@ -4,6 +4,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { jsonError, unavailable } from '../http/errors.ts';
 import { dashboardAssets, type Asset, type DashboardAssets } from './assets.ts';
 import { shareLinkRoutes } from './share-link-routes.ts';
+import { tokenInfoRoutes } from './token-info-routes.ts';
 
 /**
  * `GET /dashboard` (the page) and `GET /dashboard/assets/:name` (its script, CSS and chart.js).
@@ -13,7 +14,8 @@ import { shareLinkRoutes } from './share-link-routes.ts';
  * hash is immutable for a year. Any other asset request (no or an old `v`) is revalidated too.
  *
  * The page talks only to this origin: the CSP allows scripts, styles and fetches from 'self'
- * alone (chart.js sets canvas sizes through the CSSOM, which style-src does not restrict).
+ * alone (chart.js sets canvas sizes through the CSSOM, which style-src does not restrict). The one
+ * exception is a frame: the heatmap view draws over the store's live page when the reader asks.
  */
 export const DASHBOARD_CSP = [
   "default-src 'none'",
@@ -21,6 +23,8 @@ export const DASHBOARD_CSP = [
   "style-src 'self'",
   "img-src 'self' data:",
   "connect-src 'self'",
+  // The heatmap view's opt-in "live page" (frame=1) frames the store's own page; nothing else frames.
+  'frame-src https: http:',
   "base-uri 'none'",
   "form-action 'self'",
   "frame-ancestors 'none'",
@@ -55,11 +59,14 @@ function send(c: Context, a: Asset, extra: Record<string, string>): Response {
 
 /**
  * The dashboard area: the page, its assets, and (given a pool, as the app gives it) the share-link
- * API of share-link-routes.ts — the page's asset tests build these routes without a database.
+ * API of share-link-routes.ts and the token's own scope (token-info-routes.ts) — the page's asset tests build these routes without a database.
  */
 export function dashboardRoutes(deps: Pick<AppDeps, 'logger'> & Partial<Pick<AppDeps, 'pool' | 'config'>>): Hono {
   const app = new Hono();
-  if (deps.pool && deps.config) app.route('/', shareLinkRoutes({ pool: deps.pool, config: deps.config }));
+  if (deps.pool && deps.config) {
+    app.route('/', shareLinkRoutes({ pool: deps.pool, config: deps.config }));
+    app.route('/', tokenInfoRoutes(deps.pool));
+  }
   // Build now so the first visitor does not wait for esbuild.
   dashboardAssets().catch((error: unknown) => deps.logger.error({ err: error }, 'dashboard build failed'));
 

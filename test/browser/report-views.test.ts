@@ -22,7 +22,7 @@ import { expectNoProblems, expectXssInert, fragment, openView, screenshots, wait
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, experiments', () => {
+describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, experiments, heatmaps', () => {
   let db: TestDatabase;
   let tally: RunningServer;
   let browser: Browser;
@@ -62,6 +62,13 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
         });
       }
     });
+    // Heatmaps: clicks on two pages (a size picker rage-clicked on the product page), with scroll depths.
+    for (let i = 0; i < 10; i++) {
+      events.push({ type: 'heatmap', vid: `h${i}`, ts: now - (i + 2) * 3_600_000, url: 'https://shop.example/products/tee?color=blue', vw: 1280, dh: 2400, scroll: 10 * (i + 1),
+        points: [{ x: 300 + i, y: 500, kind: 'click', sel: 'button.add-to-cart' }, { x: 640, y: 900 + 40 * i, kind: 'click', sel: `a#${XSS_PROBE}` },
+          ...(i < 4 ? [{ x: 410, y: 610, kind: 'rage', sel: 'select.size' }] : [])] });
+    }
+    events.push({ type: 'heatmap', vid: 'h0', ts: now - 3_600_000, url: 'https://shop.example/', vw: 1280, dh: 1800, scroll: 50, points: [{ x: 20, y: 20, kind: 'click', sel: 'a.logo' }] });
     // An experiment whose users are far from its 50/50 weights (30 against 5): the SRM banner shows.
     const post = (path: string, body: unknown, method = 'POST') => fetch(`${tally.url}/api/v1/sites/${site.id}/${path}`, {
       method, headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -182,6 +189,44 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'experiments', engine: 'sequential', metric: 'orders' });
     const shots = await screenshots(page, 'experiments');
     expect(shots.overflowing).toEqual([]);
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  it('heatmaps: the page picker, the density canvas over an outline, cells, scroll depth and selectors equal the API', async () => {
+    const pages = await api<{ pages: { url: string; clicks: number }[] }>('reports/heatmap/pages', { from, to: today, tz: 'UTC', limit: '200' });
+    expect(pages.pages[0]!.url).toBe('https://shop.example/products/tee');
+    const v = await openView(browser, tally.url, readToken, `#view=heatmaps&${range}`);
+    const { page } = v;
+    const options = await page.locator('#heatmap-url option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual(pages.pages.map((p) => p.url));
+    const want = await api<{ total: number; points: { x: number; y: number; count: number }[]; scroll: { depth: number; visitors: number }[]; selectors: { selector: string; count: number }[] }>(
+      'reports/heatmap', { from, to: today, tz: 'UTC', url: pages.pages[0]!.url, device: 'desktop', kind: 'click', selector: '1' });
+    const cells = await page.locator('[data-panel=heatmap] details table tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent ?? '')));
+    const sorted = [...want.points].sort((a, b) => b.count - a.count || a.y - b.y || a.x - b.x);
+    expect(cells).toEqual(sorted.map((p) => [`${p.x}, ${p.y}`, String(p.count)]));
+    const painted = await page.locator('.heat-canvas').evaluate((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(100);
+    expect(await page.locator('.page-outline').count()).toBe(1); // no live page unless asked for
+    const scroll = await page.locator('[data-panel=scroll] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.children].slice(0, 2).map((c) => c.textContent ?? '')));
+    expect(scroll).toEqual(want.scroll.map((x) => [`${x.depth}%`, String(x.visitors)]));
+    expect(await page.locator('[data-panel=selectors] tbody th').allInnerTexts()).toEqual(want.selectors.map((x) => x.selector));
+    await expectXssInert(page, v.problems, `a#${XSS_PROBE}`);
+    const shots = await screenshots(page, 'heatmaps');
+    expect(shots.overflowing).toEqual([]);
+    // Rage clicks of the size picker, by the kind selector; the choice round-trips through a reload.
+    await page.selectOption('#heatmap-kind', 'rage');
+    await waitForView(page, 'heatmaps');
+    await page.reload();
+    await waitForView(page, 'heatmaps');
+    expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'heatmaps', kind: 'rage' });
+    expect(await page.locator('[data-panel=selectors] tbody th').allInnerTexts()).toEqual(['select.size']);
     expectNoProblems(v.problems);
     await v.close();
   });
