@@ -43,4 +43,12 @@ export const shareLinkOpenApi: OpenApiPaths = {
       responses: { 200: { description: `the link, status revoked: ${link}` }, 400: { description: 'id is not a number' }, ...errors },
     },
   },
+  '/api/v1/sites/{siteId}/token': {
+    get: {
+      summary: "The bearer token's own scope and kind (any scope of this site): what the dashboard may offer",
+      security,
+      parameters: [siteId],
+      responses: { 200: { description: '{id, scope: read|write|admin, kind: api|share_link, expires_at}' }, 401: errors[401], 404: errors[404] },
+    },
+  },
 };

@@ -129,10 +129,25 @@ describe('share links', () => {
     await expect(db.pool.query(`UPDATE api_tokens SET scope = 'admin' WHERE id = $1::bigint`, [theirs.id])).rejects.toThrow(/api_tokens_share_link_read/);
   });
 
+  it('GET /token answers the bearer token’s own scope and kind, for any scope of the site', async () => {
+    const link = (await (await call('POST', path(site.id), site.token, {})).json()) as Link;
+    const write = await createToken(db.pool, site.id, 'write', 'store');
+    const info = async (token: string, siteId = site.id) => {
+      const res = await call('GET', `/api/v1/sites/${siteId}/token`, token);
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    expect(await info(site.token)).toMatchObject({ status: 200, body: { scope: 'admin', kind: 'api', expires_at: null } });
+    expect(await info(write)).toMatchObject({ status: 200, body: { scope: 'write', kind: 'api' } });
+    expect(await info(link.token)).toMatchObject({ status: 200, body: { id: link.id, scope: 'read', kind: 'share_link' } });
+    expect((await info(site.token, other.id)).status).toBe(404);
+    expect((await info('tly_1_nope')).status).toBe(401);
+  });
+
   it('is in /openapi.json, and shareUrl puts share first and only once', () => {
     const paths = openApiDocument().paths as Record<string, Record<string, unknown>>;
     expect(Object.keys(paths['/api/v1/sites/{siteId}/share-links'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(paths['/api/v1/sites/{siteId}/share-links/{id}'] ?? {})).toEqual(['delete']);
+    expect(Object.keys(paths['/api/v1/sites/{siteId}/token'] ?? {})).toEqual(['get']);
     expect(shareUrl('https://t.example', 'tly_1_x', '#view=funnels&funnel=3&share=y')).toBe('https://t.example/dashboard#share=tly_1_x&view=funnels&funnel=3');
   });
 });
