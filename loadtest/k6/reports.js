@@ -9,7 +9,7 @@ export const options = {
   thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'],
     'http_req_duration{report:retention}': ['p(95)<200'], 'http_req_duration{report:funnel}': ['p(95)<2000'],
     'http_req_duration{report:errors}': ['p(95)<150'], 'http_req_duration{report:heatmap}': ['p(95)<150'], 'http_req_duration{report:vitals}': ['p(95)<150'],
-    'http_req_duration{report:search}': ['p(95)<150'] },
+    'http_req_duration{report:search}': ['p(95)<150'], 'http_req_duration{report:discounts}': ['p(95)<150'] },
 };
 
 function day(offset) {
@@ -20,7 +20,7 @@ export default function () {
   const siteId = requireEnv('SITE_ID');
   const headers = { Authorization: `Bearer ${requireEnv('TOKEN')}` };
   const range = `from=${day(-30)}&to=${day(0)}`;
-  for (const report of ['overview', 'revenue', 'realtime', 'search']) {
+  for (const report of ['overview', 'revenue', 'realtime', 'search', 'discounts']) {
     group(report, () => {
       const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/reports/${report}?${range}`, { headers, tags: { report } });
       check(res, { [`${report} is 200`]: (r) => r.status === 200 });
