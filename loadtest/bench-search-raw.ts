@@ -64,10 +64,12 @@ export function searchRawQueries(site: string, start: Date, end: Date, tz: strin
           SELECT id, visitor_id, customer_id, total, created_at FROM orders
           WHERE site_id = $1::bigint AND status IN ('paid', 'fulfilled', 'refunded') AND currency = $5::text
             AND created_at >= $2::timestamptz AND created_at < $3::timestamptz + interval '168 hours'
+        ), links AS (
+          SELECT id, total, created_at, visitor_id FROM paid WHERE visitor_id IS NOT NULL
+          UNION SELECT p.id, p.total, p.created_at, u.visitor_id FROM paid p JOIN uids u ON u.user_id = p.customer_id
         ), att AS (
-          SELECT DISTINCT s.query, s.visitor_id, p.id, p.total FROM s JOIN paid p
-            ON (p.visitor_id = s.visitor_id OR p.customer_id IN (SELECT user_id FROM uids u WHERE u.visitor_id = s.visitor_id))
-           AND p.created_at >= s.occurred_at AND p.created_at <= s.occurred_at + interval '168 hours'
+          SELECT DISTINCT s.query, s.visitor_id, l.id, l.total FROM s JOIN links l ON l.visitor_id = s.visitor_id
+           AND l.created_at >= s.occurred_at AND l.created_at <= s.occurred_at + interval '168 hours'
         )
         SELECT query, count(DISTINCT id), sum(total) FILTER (WHERE first), (SELECT count(DISTINCT visitor_id) FROM att)
         FROM (SELECT query, id, total, row_number() OVER (PARTITION BY query, id) = 1 AS first FROM att) a WHERE ${TZ} GROUP BY query`, values: v },
