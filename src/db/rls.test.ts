@@ -102,7 +102,7 @@ describe('siteScopedPool', () => {
     expect((await db.pool.query('SELECT current_user AS u')).rows[0].u).not.toBe(READER_ROLE);
   });
 
-  it('connect: scoped for the session until release, then reset before the client is pooled again', async () => {
+  it('connect: one scoped transaction until release (the caller’s transactions nest as savepoints), committed before the client is pooled again', async () => {
     const { url } = db;
     const one = new pg.Pool({ connectionString: url, max: 1 });
     try {
@@ -113,6 +113,12 @@ describe('siteScopedPool', () => {
         expect(await count(client)).toBe(5);
         await client.query('COMMIT');
         expect(await count(client)).toBe(5); // the caller's COMMIT does not end the scope
+        await client.query('BEGIN');
+        await expect(client.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+        await client.query('ROLLBACK'); // nor its ROLLBACK after an error
+        expect(await count(client)).toBe(5);
+        // One transaction, not a session-level role (a pooler in transaction mode would hand that on).
+        expect((await client.query(`SELECT now() = statement_timestamp() AS fresh`)).rows[0].fresh).toBe(false);
         client.release();
       });
       const again = await one.connect(); // the same (only) connection

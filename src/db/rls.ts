@@ -16,9 +16,11 @@ import type pg from 'pg';
  *     one simple-protocol round trip, the query, `COMMIT`: two round trips more than a bare
  *     `pool.query` (docs/benchmarks.md "Row-level security" measures what that costs).
  *     `Promise.all` over several queries still runs them on parallel connections.
- *   - `connect`: the caller runs its own transactions (querySerial, cursors), so the role and the
- *     site are set for the session at checkout and RESET before the client goes back to the pool
- *     (a client that cannot be reset is destroyed, never pooled with the reader's role).
+ *   - `connect`: the client is checked out inside one scoped transaction (same first round
+ *     trip), committed when it is released; the caller's own `BEGIN`/`COMMIT`/`ROLLBACK`
+ *     (querySerial, the CSV cursors) become a savepoint inside it, so nothing the caller does
+ *     ends the scope, and no role is ever set for a session: safe behind PgBouncer in
+ *     transaction mode, and a client that cannot commit is destroyed, never pooled mid-scope.
  * - `rowLevelSecurityState(db)`: whether the role exists, this user may SET ROLE to it and the
  *   policies are in place (on a managed PostgreSQL the migration may have skipped them).
  *
@@ -75,6 +77,13 @@ export async function rowLevelSecurityState(db: pg.Pool | pg.ClientBase): Promis
 
 type QueryInput = string | pg.QueryConfig;
 
+/** A caller's transaction statements inside a scoped `connect`, as savepoint statements. */
+const NESTED: Record<string, string> = {
+  BEGIN: 'SAVEPOINT tally_caller',
+  COMMIT: 'RELEASE SAVEPOINT tally_caller',
+  ROLLBACK: 'ROLLBACK TO SAVEPOINT tally_caller',
+};
+
 export interface SiteScopedPoolOptions {
   /** TALLY_RLS (src/config.ts); off → `pool` itself is returned. */
   enabled: boolean;
@@ -120,16 +129,25 @@ export function siteScopedPool(pool: pg.Pool, options: SiteScopedPoolOptions): p
     const siteId = currentSite.getStore();
     if (siteId === undefined || !(await available())) return pool.connect();
     const client = await pool.connect();
+    const query = client.query.bind(client) as (...args: unknown[]) => Promise<unknown>;
     try {
-      await client.query(scopeStatements(siteId, false));
+      await query(`BEGIN; ${scopeStatements(siteId, true)}`);
     } catch (error) {
       client.release(true);
       throw error;
     }
+    // The caller's own transaction becomes a savepoint inside the scoped one, so its COMMIT
+    // cannot end the scope (and a pooler in transaction mode never sees a session-level role).
+    const nested = (...args: unknown[]) => {
+      const replaced = typeof args[0] === 'string' ? NESTED[args[0].trim().toUpperCase()] : undefined;
+      return replaced ? query(replaced, ...args.slice(1)) : query(...args);
+    };
+    Object.defineProperty(client, 'query', { value: nested, configurable: true, writable: true });
     const release = client.release; // pg-pool assigns a fresh one at every checkout
     client.release = (destroy?: Error | boolean) => {
+      Reflect.deleteProperty(client, 'query'); // the prototype's again, for the next checkout
       if (destroy) return release(destroy);
-      client.query('RESET ROLE; RESET tally.site_id').then(
+      query('COMMIT').then(
         () => release(),
         () => release(true),
       );
