@@ -7,7 +7,7 @@ import { runJobsNow } from '../src/jobs/run.ts';
 import { createLogger } from '../src/log.ts';
 import { ERASE_COVERAGE } from '../src/privacy/coverage.ts';
 import { erasePerson, eraseTarget } from '../src/privacy/erase.ts';
-import { makeTrail, sendCommerce, sendTrail, type SentEvent, type SentOrder } from '../src/privacy/erase-data.test-helper.ts';
+import { makeTrail, personTraces, sendCommerce, sendTrail, type SentEvent, type SentOrder } from '../src/privacy/erase-data.test-helper.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/db.ts';
 
@@ -61,37 +61,7 @@ async function expectRollupsEqualRebuild(): Promise<void> {
   }
 }
 
-/** Rows anywhere that still name or count one of these visitors or this customer. */
-async function traces(visitors: string[], customer?: string): Promise<Record<string, number>> {
-  const { rows: cols } = await db.pool.query<{ table: string; column: string }>(`
-    SELECT c.relname AS "table", a.attname AS "column" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
-      AND a.attname IN ('visitor_id', 'visitor_key', 'user_id', 'customer_id', 'customer_key', 'customer_hash')`);
-  const found: Record<string, number> = {};
-  const keys = [...visitors.map((v) => `v:${v}`), ...(customer ? [`c:${customer}`] : [])];
-  for (const { table, column } of cols) {
-    const cond = {
-      visitor_id: `visitor_id = ANY ($2::text[])`,
-      visitor_key: `visitor_key = ANY (SELECT hashtextextended(v, 0) FROM unnest($2::text[]) v)`,
-      user_id: `user_id = $3::text`,
-      customer_id: `customer_id = $3::text`,
-      customer_key: `customer_key = ANY ($4::text[])`,
-      customer_hash: `customer_hash = ANY (SELECT hashtextextended(k, 0) FROM unnest($4::text[]) k)`,
-    }[column]!;
-    const { rows } = await db.pool.query({
-      text: `SELECT count(*)::int AS n FROM ${table} WHERE site_id = $1::bigint AND ${cond} -- every parameter is typed even where the column's condition does not use it
-        AND coalesce($3::text, '') IS NOT NULL AND $2::text[] IS NOT NULL AND $4::text[] IS NOT NULL`,
-      values: [site.id, visitors, customer ?? null, keys],
-    });
-    if (rows[0].n) found[`${table}.${column}`] = rows[0].n;
-  }
-  for (const table of ['orders', 'customers']) {
-    const { rows } = await db.pool.query({ text: `SELECT count(*)::int AS n FROM ${table} WHERE site_id = $1::bigint AND ${table === 'orders' ? 'customer_id' : 'id'} = $2::text`, values: [site.id, customer ?? ''] });
-    if (rows[0].n) found[table] = rows[0].n;
-  }
-  return found;
-}
+const traces = (visitors: string[], customer?: string) => personTraces(db.pool, site.id, visitors, customer);
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const range = () => `from=${day(Date.now() - 14 * 86_400_000)}&to=${day(Date.now() + 86_400_000)}&tz=UTC`;

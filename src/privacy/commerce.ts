@@ -44,7 +44,7 @@ export async function eraseCommerce(client: pg.ClientBase, siteId: string, visit
     text: `CREATE TEMP TABLE er_orders ON COMMIT DROP AS
            SELECT o.site_id, o.id, o.customer_id, tally_slot(o.created_at) AS slot,
                   CASE WHEN o.customer_id IS NOT NULL THEN 'c:' || o.customer_id WHEN o.visitor_id IS NOT NULL THEN 'v:' || o.visitor_id END AS customer_key,
-                  (o.customer_id IS NULL OR o.customer_id = $3::text) AS erase
+                  (o.customer_id IS NULL OR coalesce(o.customer_id = $3::text, false)) AS erase
            FROM orders o
            WHERE o.site_id = $1::bigint AND (o.customer_id = $3::text OR o.visitor_id = ANY ($2::text[]))`,
     values: [siteId, visitorIds, customerId],

@@ -125,3 +125,35 @@ export async function sendCommerce(pool: pg.Pool, siteId: string, now = Date.now
   ]);
   return orders.map((o) => ({ id: o.id, customer_id: o.customer_id, visitor_id: o.visitor_id, status: o.status, total: o.total, created_at: o.created_at }));
 }
+
+/** Rows anywhere that still name or count one of these visitors or this customer. */
+export async function personTraces(pool: pg.Pool, siteId: string, visitors: string[], customer?: string): Promise<Record<string, number>> {
+  const { rows: cols } = await pool.query<{ table: string; column: string }>(`
+    SELECT c.relname AS "table", a.attname AS "column" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+      AND a.attname IN ('visitor_id', 'visitor_key', 'user_id', 'customer_id', 'customer_key', 'customer_hash')`);
+  const found: Record<string, number> = {};
+  const keys = [...visitors.map((v) => `v:${v}`), ...(customer ? [`c:${customer}`] : [])];
+  for (const { table, column } of cols) {
+    const cond = {
+      visitor_id: `visitor_id = ANY ($2::text[])`,
+      visitor_key: `visitor_key = ANY (SELECT hashtextextended(v, 0) FROM unnest($2::text[]) v)`,
+      user_id: `user_id = $3::text`,
+      customer_id: `customer_id = $3::text`,
+      customer_key: `customer_key = ANY ($4::text[])`,
+      customer_hash: `customer_hash = ANY (SELECT hashtextextended(k, 0) FROM unnest($4::text[]) k)`,
+    }[column]!;
+    const { rows } = await pool.query({
+      text: `SELECT count(*)::int AS n FROM ${table} WHERE site_id = $1::bigint AND ${cond} -- every parameter is typed even where the column's condition does not use it
+        AND coalesce($3::text, '') IS NOT NULL AND $2::text[] IS NOT NULL AND $4::text[] IS NOT NULL`,
+      values: [siteId, visitors, customer ?? null, keys],
+    });
+    if (rows[0].n) found[`${table}.${column}`] = rows[0].n;
+  }
+  for (const table of ['orders', 'customers']) {
+    const { rows } = await pool.query({ text: `SELECT count(*)::int AS n FROM ${table} WHERE site_id = $1::bigint AND ${table === 'orders' ? 'customer_id' : 'id'} = $2::text`, values: [siteId, customer ?? ''] });
+    if (rows[0].n) found[table] = rows[0].n;
+  }
+  return found;
+}
