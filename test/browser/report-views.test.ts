@@ -22,7 +22,7 @@ import { expectNoProblems, expectXssInert, fragment, openView, screenshots, wait
 const DAY = 86_400_000;
 const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
-describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, experiments, heatmaps', () => {
+describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, experiments, heatmaps, search, discounts', () => {
   let db: TestDatabase;
   let tally: RunningServer;
   let browser: Browser;
@@ -69,6 +69,11 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
           ...(i < 4 ? [{ x: 410, y: 610, kind: 'rage', sel: 'select.size' }] : [])] });
     }
     events.push({ type: 'heatmap', vid: 'h0', ts: now - 3_600_000, url: 'https://shop.example/', vw: 1280, dh: 1800, scroll: 50, points: [{ x: 20, y: 20, kind: 'click', sel: 'a.logo' }] });
+    // Site search: "Red Shoes" in two spellings (one query), a query that finds nothing, a click.
+    for (const [i, q, results] of [[0, 'Red Shoes', 12], [1, '  red   shoes!', 9], [2, 'RED SHOES', 4], [3, 'gift card', 0], [4, 'gift card', 0], [5, XSS_PROBE, 3]] as const) {
+      events.push({ type: 'event', name: 'search', vid: `s${i}`, sid: `ss${i}`, ts: now - 5 * 3_600_000 + i * 60_000, url: 'https://shop.example/search', props: { q, results } });
+    }
+    events.push({ type: 'event', name: 'search_click', vid: 's0', sid: 'ss0', ts: now - 5 * 3_600_000 + 30_000, url: 'https://shop.example/search', props: { q: 'red shoes', position: 2 } });
     // An experiment whose users are far from its 50/50 weights (30 against 5): the SRM banner shows.
     const post = (path: string, body: unknown, method = 'POST') => fetch(`${tally.url}/api/v1/sites/${site.id}/${path}`, {
       method, headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
@@ -88,6 +93,12 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
       created_at: new Date(now - DAY).toISOString(), items: [{ product_id: 'p1', name: 'Mug', quantity: 1, unit_price: 1_999 + i }],
     }));
     expect((await post('orders', orders)).status).toBe(200);
+    // Discount codes: one order with two codes, one with a lower-case code, one without.
+    const coded = [['d1', ['welcome10', 'FREESHIP']], ['d2', ['WELCOME10']], ['d3', []], ['d4', [XSS_PROBE.slice(0, 20)]]] as const;
+    expect((await post('orders', coded.map(([id, codes], i) => ({
+      id, customer_id: `c-${id}`, visitor_id: 's0', status: 'paid', currency: 'USD', subtotal: 5_000 + i, discount: 500, tax: 0, shipping: 0, total: 4_500 + i,
+      created_at: new Date(now - 4 * 3_600_000).toISOString(), discount_codes: codes, items: [{ product_id: 'p1', name: 'Mug', quantity: 1, unit_price: 5_000 + i }],
+    })))).status).toBe(200);
     const result = await ingestDirect(db.pool, { siteId: site.id, events: events.map((e) => ({ ip: '8.8.8.8', ua: UA, ...e })) });
     expect(result.rejected).toEqual([]);
     await runJobsNow({ pool: tally.deps.pool, config: tally.deps.config, logger: tally.deps.logger }, 'all');
@@ -227,6 +238,42 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     await waitForView(page, 'heatmaps');
     expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'heatmaps', kind: 'rage' });
     expect(await page.locator('[data-panel=selectors] tbody th').allInnerTexts()).toEqual(['select.size']);
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  const cellsOf = (page: import('playwright-core').Page, selector: string) =>
+    page.locator(selector).evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent ?? '')));
+  const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(n / 100);
+
+  it('search: totals, every query and the zero-result queries equal the API; one query whatever its case and spacing', async () => {
+    const want = await api<{ totals: Record<string, number>; queries: { query: string; searches: number; zero_results: number; clicks: number; orders: number; revenue: number }[]; zero_result_queries: { query: string; searches: number }[] }>(
+      'reports/search', { from, to: today, tz: 'UTC' });
+    expect(want.queries[0]).toMatchObject({ query: 'red shoes', searches: 3, clicks: 1 });
+    const v = await openView(browser, tally.url, readToken, `#view=search&${range}`);
+    const { page } = v;
+    expect(await page.locator('[data-metric=searches] .value').innerText()).toBe(String(want.totals.searches));
+    const rows = await cellsOf(page, '#search-queries tbody tr');
+    expect(rows.map((r) => [r[0], r[1], r[3], r[4], r[6], r[7]])).toEqual(want.queries.map((q) => [q.query, String(q.searches), String(q.zero_results), String(q.clicks), String(q.orders), money(q.revenue)]));
+    expect((await cellsOf(page, '[data-panel=zero-results] tbody tr')).map((r) => [r[0], r[1]])).toEqual(want.zero_result_queries.map((q) => [q.query, String(q.searches)]));
+    await expectXssInert(page, v.problems, XSS_PROBE.toLowerCase().replace(/^<|>$/g, '') , true);
+    await screenshots(page, 'search');
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  it('discounts: each code with orders, gross, refunds, net and new customers as the API counts them', async () => {
+    const want = await api<{ codes: { code: string; orders: number; gross: number; net: number; new_customers: number }[]; without_code: { orders: number } }>(
+      'reports/discounts', { from, to: today, tz: 'UTC' });
+    expect(want.codes.find((c) => c.code === 'WELCOME10')?.orders).toBe(2);
+    const v = await openView(browser, tally.url, readToken, `#view=discounts&${range}`);
+    const { page } = v;
+    const rows = await cellsOf(page, '#discount-codes tbody tr');
+    expect(rows.map((r) => [r[0], r[1], r[2], r[5], r[8]])).toEqual(want.codes.map((c) => [c.code, String(c.orders), money(c.gross), money(c.net), String(c.new_customers)]));
+    expect(await page.locator('[data-metric=without_code_orders] .value').innerText()).toBe(String(want.without_code.orders));
+    await expectXssInert(page, v.problems, XSS_PROBE.slice(0, 20).toUpperCase());
+    const shots = await screenshots(page, 'discounts');
+    expect(shots.overflowing).toEqual([]);
     expectNoProblems(v.problems);
     await v.close();
   });
