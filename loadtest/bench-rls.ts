@@ -3,7 +3,7 @@
  * (TALLY_RLS, src/db/rls.ts) on the same data in one run (issue #21 point 3).
  *
  * Own embedded PostgreSQL in a temp dir (fsync off: only generation is affected), the demo store
- * writing BENCH_EVENTS raw rows (default 1M) over 90 days, every rollup built as bench:reports
+ * writing BENCH_EVENTS raw rows (default 1M) over 90 days (BENCH_DATA=sql: bench-reports-data.ts), every rollup built as bench:reports
  * builds it. Then two apps on the same pool, one with TALLY_RLS=on and one off, called in-process
  * (`app.request`, no HTTP socket, so the difference measured is the database side: the extra
  * BEGIN/SET LOCAL and COMMIT round trips and the policy's qual in the plans). For each case a
@@ -26,12 +26,17 @@ import { runJobsNow } from '../src/jobs/run.ts';
 import { createLogger } from '../src/log.ts';
 import { addDays, todayIn } from '../src/reports/common/params.ts';
 import { runTrafficRollup } from '../src/reports/overview/traffic-rollup.ts';
+import { createFunnel } from '../src/reports/funnel/saved.ts';
+import { createSite } from '../src/sites/sites.ts';
+import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
 import { BENCH_FUNNEL } from './bench-reports-features.ts';
 import { buildFeatureRollups } from './bench-reports-jobs.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ITER = Number(process.env.BENCH_ITER ?? 60);
 const TZ = 'America/New_York';
+/** `demo` (default): the demo store simulation; `sql`: bench-reports-data.ts (as bench:reports' BENCH_DATA). */
+const DATA = process.env.BENCH_DATA ?? 'demo';
 
 const log = (msg: string) => process.stderr.write(`[bench-rls ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 /** Nearest-rank percentile, as bench-reports.ts computes it. */
@@ -61,8 +66,21 @@ async function main(): Promise<void> {
     client.release();
     const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', TALLY_DATA_DIR: dir });
     const ctx = { pool, config, logger: createLogger('silent') };
-    log(`demo: ${EVENTS} raw rows over 90 days`);
-    const demo = await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log);
+    let site: { id: string; token: string };
+    if (DATA === 'demo') {
+      log(`demo: ${EVENTS} raw rows over 90 days`);
+      site = (await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log)).site;
+    } else {
+      // bench-reports-data.ts: 70 % pageviews + 30 % custom events set-based in SQL, BENCH_EVENTS/10 visits.
+      site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
+      await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
+      const visits = Math.round(EVENTS / 10);
+      const visitors = Math.round(visits * 0.4);
+      for (let from = 0; from < visits; from += 100_000) await generateTraffic(pool, site.id, from, Math.min(visits, from + 100_000), visitors);
+      await generateCommerce(pool, site.id, Math.round(EVENTS / 50), visitors);
+      await createFunnel(pool, site.id, { name: 'bench', steps: BENCH_FUNNEL, window_seconds: 604_800, order: 'ordered', unit: 'visitor' });
+      log(`sql data: ${visits} visits`);
+    }
     await pool.query('VACUUM ANALYZE');
     log('rollups: full build');
     await runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 });
@@ -75,7 +93,6 @@ async function main(): Promise<void> {
       on: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'on' }) }),
       off: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'off' }) }),
     };
-    const site = demo.site;
     const today = addDays(todayIn(TZ), -1);
     const saved = (await pool.query<{ id: string }>({ text: 'SELECT id::text AS id FROM funnels WHERE site_id = $1::bigint ORDER BY id LIMIT 1', values: [site.id] })).rows[0]!;
     const cases: Case[] = [];
