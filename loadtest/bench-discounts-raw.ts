@@ -45,3 +45,28 @@ export function discountsRawQueries(site: string, start: Date, end: Date, tz: st
     },
   ];
 }
+
+/**
+ * Discount codes for the bench data set's orders (bench-reports-data.ts writes orders with SQL,
+ * without codes): about 30 % of orders get one of six codes (some in lower case, stored upper as
+ * the API stores them), 5 % of those a second one, FREESHIP. Deterministic (hash of the order id).
+ */
+export function seedBenchDiscountCodesSql(siteId: string): Q {
+  const h = (salt: number) => `abs(hashtextextended(id || ':${salt}', 0))`;
+  return {
+    text: `INSERT INTO order_discount_codes (site_id, order_id, code)
+           SELECT site_id, id, code FROM (
+             SELECT site_id, id, (ARRAY['WELCOME10', 'SUMMER20', 'VIP15', 'BLACKFRIDAY', 'NEWSLETTER5', 'SPRING'])[1 + ${h(1)} % 6] AS code
+             FROM orders WHERE site_id = $1::bigint AND ${h(2)} % 10 < 3
+             UNION
+             SELECT site_id, id, 'FREESHIP' FROM orders WHERE site_id = $1::bigint AND ${h(2)} % 10 < 3 AND ${h(3)} % 20 = 0
+           ) x
+           ON CONFLICT DO NOTHING`,
+    values: [siteId],
+  };
+}
+
+/** The entry bench-reports-features.ts looks for (`raw(site, start, end, tz)`), in the bench's USD. */
+export function raw(site: string, start: Date, end: Date, tz: string): Q[] {
+  return discountsRawQueries(site, start, end, tz, 'USD');
+}
