@@ -96,40 +96,47 @@ export async function reportFromWalked(pool: pg.Pool, cte: QueryText, input: Pic
     : ', keyed AS (SELECT w.*, NULL::text AS key FROM walked w)';
   const grouping = input.breakdown ? 'GROUPING SETS ((s.i), (key, s.i))' : 's.i';
   const keyExpr = input.breakdown ? 'CASE WHEN GROUPING(key) = 1 THEN NULL ELSE key END' : 'NULL::text';
-  const stepsQuery = {
-    text: `${cte.text}${keyed}
-      SELECT ${keyExpr} AS key, s.i::int AS i, count(*) FILTER (WHERE depth > s.i)::int AS count,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY gaps[s.i + 1]) FILTER (WHERE depth > s.i AND s.i > 0) AS median,
-        avg(gaps[s.i + 1]) FILTER (WHERE depth > s.i AND s.i > 0) AS avg
-      FROM keyed CROSS JOIN generate_series(0, ${n - 1}) AS s(i)
-      GROUP BY ${grouping}`,
+  const hasOrders = input.definition.steps.some((st) => st.type === 'order');
+  // One statement: `walked` is referenced twice (steps and revenue), so PostgreSQL computes it
+  // once; as two queries the funnel was walked twice (measured 2 × 1.5 s, loadtest/bench-funnel.ts).
+  const revenue = hasOrders
+    ? `, done AS (
+        SELECT DISTINCT w.hit_steps[h] AS step, w.ids[w.hits[h]] AS id
+        FROM walked w CROSS JOIN LATERAL generate_subscripts(w.hits, 1) AS h
+        WHERE w.is_order[w.hits[h]]
+      ), revenue AS (
+        SELECT d.step, o.currency::text AS currency, count(*)::int AS orders, sum(o.total)::text AS gross
+        FROM done d JOIN orders o ON o.site_id = $1::bigint AND o.id = d.id
+        GROUP BY d.step, o.currency
+      )`
+    : '';
+  const result = await pool.query<StepRow & { currency: string | null; orders: number | null; gross: string | null }>({
+    text: `${cte.text}${keyed}, stepped AS (
+        SELECT ${keyExpr} AS key, s.i::int AS i, count(*) FILTER (WHERE depth > s.i)::int AS count,
+          percentile_cont(0.5) WITHIN GROUP (ORDER BY gaps[s.i + 1]) FILTER (WHERE depth > s.i AND s.i > 0) AS median,
+          avg(gaps[s.i + 1]) FILTER (WHERE depth > s.i AND s.i > 0) AS avg
+        FROM keyed CROSS JOIN generate_series(0, ${n - 1}) AS s(i)
+        GROUP BY ${grouping}
+      )${revenue}
+      SELECT key, i, count, median, avg, NULL::text AS currency, NULL::int AS orders, NULL::text AS gross FROM stepped
+      ${hasOrders ? 'UNION ALL SELECT NULL, step, NULL, NULL, NULL, currency, orders, gross FROM revenue' : ''}`,
     values: cte.values,
-  };
-  const result = await pool.query<StepRow>(stepsQuery);
-  const steps = shapeSteps(input.definition.steps, result.rows.filter((r) => r.key === null));
+  });
+  const stepRows = result.rows.filter((r) => r.currency === null);
+  const steps = shapeSteps(input.definition.steps, stepRows.filter((r) => r.key === null));
   const report: FunnelReport = { entered: steps[0]!.count, completed: steps[n - 1]!.count, steps };
 
-  if (input.definition.steps.some((s) => s.type === 'order')) {
-    const revenue = await pool.query<{ step: number; currency: string; orders: number; gross: string }>({
-      text: `${cte.text}, done AS (
-          SELECT DISTINCT w.hit_steps[h] AS step, w.ids[w.hits[h]] AS id
-          FROM walked w CROSS JOIN LATERAL generate_subscripts(w.hits, 1) AS h
-          WHERE w.is_order[w.hits[h]]
-        )
-        SELECT d.step, o.currency, count(*)::int AS orders, sum(o.total)::text AS gross
-        FROM done d JOIN orders o ON o.site_id = $1::bigint AND o.id = d.id
-        GROUP BY d.step, o.currency ORDER BY d.step, o.currency`,
-      values: cte.values,
-    });
+  if (hasOrders) {
+    const rev = result.rows.filter((r) => r.currency !== null).sort((a, b) => a.i - b.i || (a.currency! < b.currency! ? -1 : a.currency! > b.currency! ? 1 : 0));
     input.definition.steps.forEach((step, i) => {
       if (step.type !== 'order') return;
-      steps[i]!.revenue = revenue.rows.filter((r) => r.step === i).map((r) => ({ currency: r.currency, orders: r.orders, gross: Number(r.gross) }));
+      steps[i]!.revenue = rev.filter((r) => r.i === i).map((r) => ({ currency: r.currency!, orders: r.orders!, gross: Number(r.gross) }));
     });
   }
 
   if (input.breakdown) {
     const keys = new Map<string, StepRow[]>();
-    for (const row of result.rows) if (row.key !== null) keys.set(row.key, [...(keys.get(row.key) ?? []), row]);
+    for (const row of stepRows) if (row.key !== null) keys.set(row.key, [...(keys.get(row.key) ?? []), row]);
     report.breakdown = [...keys.entries()]
       .map(([key, rows]) => ({ key, steps: shapeSteps(input.definition.steps, rows) }))
       .sort((a, b) => (a.key === OTHER_KEY ? 1 : 0) - (b.key === OTHER_KEY ? 1 : 0) || b.steps[0]!.count - a.steps[0]!.count || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -36,7 +36,9 @@ export function stateWalkedCte(input: SavedReportInput): QueryText {
   const text = `WITH
   attempts AS (
     SELECT visitor_id, session_id, start_us, start_id, hits_us, hit_steps, order_hits, bvals,
-      (SELECT count(*) FROM unnest(hits_us) AS h WHERE h < $4::bigint)::int AS depth
+      -- the usual case: the whole attempt is before the end (no unnest per row)
+      CASE WHEN hits_us[cardinality(hits_us)] < $4::bigint THEN cardinality(hits_us)
+        ELSE (SELECT count(*) FROM unnest(hits_us) AS h WHERE h < $4::bigint)::int END AS depth
     FROM funnel_attempts
     WHERE site_id = $1::bigint AND funnel_id = $2::bigint
       AND start_us >= $3::bigint AND start_us < $4::bigint AND anchor_us >= $3::bigint
