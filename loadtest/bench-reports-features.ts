@@ -37,8 +37,26 @@ const WINDOW = 604_800;
 async function optionalRaw(file: string, site: string, start: Date, end: Date, tz: string): Promise<Q[] | null> {
   const url = new URL(file, import.meta.url);
   if (!existsSync(url)) return null;
-  const mod = (await import(url.href)) as { raw?: (site: string, start: Date, end: Date, tz: string) => Q[] };
-  return mod.raw ? mod.raw(site, start, end, tz) : null;
+  type RawFn = (site: string, start: Date, end: Date, tz: string) => Q[];
+  const mod = (await import(url.href)) as Record<string, unknown>;
+  // `raw(site, start, end, tz)`, else the module's `…RawQueries` function (bench-search-raw.ts).
+  const fn = mod.raw ?? Object.entries(mod).find(([k, v]) => k.endsWith('RawQueries') && typeof v === 'function')?.[1];
+  return typeof fn === 'function' ? (fn as RawFn)(site, start, end, tz) : null;
+}
+
+/**
+ * Discount codes for data without any (the SQL generator; a demo before codes): the seed that
+ * helper A's loadtest/bench-discounts-raw.ts offers, run before the commerce rollups.
+ */
+export async function seedDiscountCodes(pool: pg.Pool, siteId: string): Promise<boolean> {
+  const url = new URL('./bench-discounts-raw.ts', import.meta.url);
+  if (!existsSync(url)) return false;
+  const mod = (await import(url.href)) as { seedBenchDiscountCodesSql?: (site: string) => Q };
+  if (!mod.seedBenchDiscountCodesSql) return false;
+  const any = await pool.query({ text: `SELECT 1 FROM order_discount_codes WHERE site_id = $1::bigint LIMIT 1`, values: [siteId] });
+  if (any.rowCount) return false;
+  await pool.query(mod.seedBenchDiscountCodesSql(siteId));
+  return true;
 }
 
 /**

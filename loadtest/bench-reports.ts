@@ -34,7 +34,7 @@ import { addDays, localDateToUtc, todayIn } from '../src/reports/common/params.t
 import { startServer } from '../src/server.ts';
 import { createSite } from '../src/sites/sites.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
-import { featureCases } from './bench-reports-features.ts';
+import { featureCases, seedDiscountCodes } from './bench-reports-features.ts';
 import { addLastHourFeatureRows, buildFeatureRollups, keepUpFeatureRollups } from './bench-reports-jobs.ts';
 import { RAW } from './bench-reports-raw.ts';
 
@@ -102,6 +102,7 @@ async function main(): Promise<void> {
       }
       await generateCommerce(pool, site.id, ORDERS, VISITORS);
     }
+    if (await seedDiscountCodes(pool, site.id)) log('seeded discount codes (loadtest/bench-discounts-raw.ts)');
     await pool.query('VACUUM ANALYZE');
     const counts = (await pool.query<{ pv: number; ev: number; raw: number; o: number }>(
       `SELECT (SELECT count(*) FROM pageviews) AS pv, (SELECT count(*) FROM events) AS ev, (SELECT count(*) FROM orders) AS o,
