@@ -116,6 +116,7 @@ describe('every report route with RLS on answers as with TALLY_RLS=off', () => {
       [`/reports/retention?cohort=visitor&period=week&${range}`], [`/reports/retention?cohort=customer&period=week&${range}`],
       [`/reports/heatmap?url=${encodeURIComponent(`${ORIGIN}/`)}&${range}`], [`/reports/heatmap/pages?${range}`],
       [`/reports/vitals?${range}`], [`/errors?${range}`], [`/experiments/${EXPERIMENT.key}/report`],
+      [`/reports/search?${range}`], [`/reports/discounts?${range}&currency=USD`],
       ['/reports/funnel', { method: 'POST', body: funnelBody }], ['/funnels'], [`/funnels/${funnel}/report?${range}`],
       [`/funnels/${funnel}/people.csv?${range}&step=1`],
       ...EXPORT_TABLES.map((t): [string] => [`/export/${t}.csv?${range}`]),
