@@ -16,6 +16,13 @@ export interface Session {
   siteTz: string;
   /** Signed in by a share link (`#share=<token>`): read-only, and a 401 means the link was revoked. */
   shared?: boolean;
+  /** The token's scope (GET /token at sign-in); absent in sessions of an older page: treat as read. */
+  scope?: 'read' | 'write' | 'admin';
+}
+
+/** Whether the session may change things (PATCH an error group …): write or admin scope. */
+export function canWrite(s: Pick<Session, 'scope'>): boolean {
+  return s.scope === 'write' || s.scope === 'admin';
 }
 
 export interface TopRow {

@@ -7,10 +7,13 @@ import { getJson, type ApiError, type Overview, type Session } from './api.ts';
 /** What a revoked (or expired) share link's page says: the reader did nothing wrong. */
 export const SHARE_REVOKED = 'This share link was revoked or has expired. Ask whoever shared it for a new link, or sign in with a token.';
 
-/** One small report call checks the token and learns the site's zone (the API's default tz). */
+/** One small report call checks the token and learns the site's zone (the API's default tz); GET /token its scope. */
 export async function probeSession(token: string, siteId: string, shared: boolean): Promise<Session> {
-  const probe = await getJson<Overview>({ token, siteId }, 'reports/overview', new URLSearchParams({ limit: '1', interval: 'month' }));
-  return { token, siteId, siteTz: probe.range.tz, ...(shared ? { shared: true } : {}) };
+  const [probe, info] = await Promise.all([
+    getJson<Overview>({ token, siteId }, 'reports/overview', new URLSearchParams({ limit: '1', interval: 'month' })),
+    getJson<{ scope: Session['scope'] }>({ token, siteId }, 'token'),
+  ]);
+  return { token, siteId, siteTz: probe.range.tz, scope: info.scope, ...(shared ? { shared: true } : {}) };
 }
 
 /** The sign-in message after the API refused the session's token. */
