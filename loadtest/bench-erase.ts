@@ -102,9 +102,13 @@ async function main(): Promise<void> {
     for (const person of [...visitors.map((v) => ({ visitorId: v.v, label: `visitor with ${v.n} pageviews` })), ...customers.map((c) => ({ customerId: c.c, label: `customer with ${c.n} orders` }))]) {
       const start = performance.now();
       const marks: Record<string, number> = {};
+      const steps: Record<string, number> = {};
       const { deleted } = await erasePerson(pool, { siteId, ...('visitorId' in person ? { visitorId: person.visitorId } : { customerId: person.customerId }), actorTokenId: null }, {
         beforeCommit: async (group) => {
           marks[group] = performance.now();
+        },
+        onStep: (name, ms) => {
+          steps[name] = Math.round(ms);
         },
       });
       const end = performance.now();
@@ -112,7 +116,7 @@ async function main(): Promise<void> {
       results.push({
         person: person.label, totalMs: Math.round(end - start), commerceMs: Math.round((marks.commerce ?? start) - start), rawMs: Math.round(end - (marks.commerce ?? start)),
         deleted: Object.fromEntries(Object.entries(deleted).filter(([, n]) => n > 0)),
-        writerBatchesDuring: during.length, writerP50Ms: round(pct(during, 0.5)), writerMaxMs: round(Math.max(0, ...during)),
+        stepMs: steps, writerBatchesDuring: during.length, writerP50Ms: round(pct(during, 0.5)), writerMaxMs: round(Math.max(0, ...during)),
       });
       log(JSON.stringify(results.at(-1)));
       await new Promise((r) => setTimeout(r, 1000));

@@ -49,6 +49,14 @@ export async function eraseCommerce(client: pg.ClientBase, siteId: string, visit
            WHERE o.site_id = $1::bigint AND (o.customer_id = $3::text OR o.visitor_id = ANY ($2::text[]))`,
     values: [siteId, visitorIds, customerId],
   });
+  // A customer record pointing at an erased visitor keeps the customer, not the link.
+  await client.query({
+    text: `UPDATE customers SET visitor_id = NULL, updated_at = now() WHERE site_id = $1::bigint AND visitor_id = ANY ($2::text[])`,
+    values: [siteId, visitorIds],
+  });
+  const ids = await client.query<{ id: string; erase: boolean }>(`SELECT id, erase FROM er_orders`);
+  // No order and no customer record of theirs (most visitors): no rollup to recompute.
+  if (ids.rowCount === 0 && customerId === null) return { erasedOrders: [], customers: 0, orders: 0, order_items: 0, refunds: 0 };
   await client.query(`CREATE TEMP TABLE er_refunds ON COMMIT DROP AS
     SELECT r.site_id, r.id, tally_slot(r.created_at) AS slot, o.erase FROM refunds r JOIN er_orders o ON r.site_id = o.site_id AND r.order_id = o.id`);
   const items = await client.query(`DELETE FROM order_items i USING er_orders o WHERE i.site_id = o.site_id AND i.order_id = o.id AND o.erase`);
@@ -58,10 +66,6 @@ export async function eraseCommerce(client: pg.ClientBase, siteId: string, visit
   const customers = await client.query({
     text: `DELETE FROM customers WHERE site_id = $1::bigint AND id = $2::text`,
     values: [siteId, customerId],
-  });
-  await client.query({
-    text: `UPDATE customers SET visitor_id = NULL, updated_at = now() WHERE site_id = $1::bigint AND visitor_id = ANY ($2::text[])`,
-    values: [siteId, visitorIds],
   });
 
   // Revenue rollups: the job's steps with the erased/unlinked orders as the changed set.
@@ -80,6 +84,5 @@ export async function eraseCommerce(client: pg.ClientBase, siteId: string, visit
     if (step.name !== 'changed orders') await client.query({ text: step.text, values: step.values });
   }
   await client.query(`DELETE FROM retention_order_state s USING er_orders o WHERE s.site_id = o.site_id AND s.order_id = o.id AND o.erase`);
-  const ids = await client.query<{ id: string }>(`SELECT id FROM er_orders WHERE erase`);
-  return { erasedOrders: ids.rows.map((r) => r.id), customers: customers.rowCount ?? 0, orders: orders.rowCount ?? 0, order_items: items.rowCount ?? 0, refunds: refunds.rowCount ?? 0 };
+  return { erasedOrders: ids.rows.filter((r) => r.erase).map((r) => r.id), customers: customers.rowCount ?? 0, orders: orders.rowCount ?? 0, order_items: items.rowCount ?? 0, refunds: refunds.rowCount ?? 0 };
 }

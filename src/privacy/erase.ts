@@ -52,6 +52,8 @@ export type EraseCounts = Record<string, number>;
 export interface EraseHooks {
   /** Tests: called inside each group's transaction just before COMMIT. */
   beforeCommit?: (group: 'commerce' | 'raw') => Promise<void>;
+  /** Milliseconds of each step (loadtest/bench-erase.ts prints them). */
+  onStep?: (name: string, ms: number) => void;
 }
 
 /** The audit target: sha256 hex of "site id:id" for each id given, comma-joined (visitor first). */
@@ -71,27 +73,33 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
     }
   }
   const visitorIds = [...visitors];
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    const out = await work();
+    hooks.onStep?.(name, performance.now() - t);
+    return out;
+  };
   const commerce = await withTransaction(pool, async (client) => {
-    const out = await eraseCommerce(client, req.siteId, visitorIds, req.customerId ?? null);
+    const out = await step('commerce', () => eraseCommerce(client, req.siteId, visitorIds, req.customerId ?? null));
     await hooks.beforeCommit?.('commerce');
     return out;
   });
   const raw = await withTransaction(pool, async (client) => {
     // Hash aggregates of the traffic correction, as in the rollup job (traffic-rollup.ts).
     await client.query(`SET LOCAL work_mem = '64MB'`);
-    const rows = await collectRawRows(client, req.siteId, visitorIds);
+    const rows = await step('collect raw rows', () => collectRawRows(client, req.siteId, visitorIds));
     const seen = await client.query<{ n: number }>(
       `SELECT count(DISTINCT visitor_id)::int AS n FROM (${RAW_TABLES.map((t) => `SELECT visitor_id FROM ${t.temp}`).join(' UNION ALL ')}) x`,
     );
-    const traffic = await eraseVisitorsFromTraffic(client, req.siteId, visitorIds);
-    const products = await eraseVisitorsFromProductTraffic(client, req.siteId, visitorIds);
-    const heatmaps = await eraseVisitorsFromHeatmaps(client, req.siteId, visitorIds);
-    const errors = await eraseVisitorsFromErrorGroups(client, req.siteId, visitorIds);
-    const search = await eraseVisitorsFromSearch(client, req.siteId, visitorIds);
-    const experiments = await eraseVisitorsFromExperiments(client, req.siteId, visitorIds, commerce.erasedOrders);
-    const funnels = await eraseVisitorsFromFunnels(client, req.siteId, visitorIds);
-    const state = await deleteVisitorState(client, req.siteId, visitorIds);
-    const keys = await deleteRawRows(client, req.siteId, visitorIds);
+    const traffic = await step('traffic', () => eraseVisitorsFromTraffic(client, req.siteId, visitorIds));
+    const products = await step('product traffic', () => eraseVisitorsFromProductTraffic(client, req.siteId, visitorIds));
+    const heatmaps = await step('heatmaps', () => eraseVisitorsFromHeatmaps(client, req.siteId, visitorIds));
+    const errors = await step('error groups', () => eraseVisitorsFromErrorGroups(client, req.siteId, visitorIds));
+    const search = await step('search', () => eraseVisitorsFromSearch(client, req.siteId, visitorIds));
+    const experiments = await step('experiments', () => eraseVisitorsFromExperiments(client, req.siteId, visitorIds, commerce.erasedOrders));
+    const funnels = await step('funnels', () => eraseVisitorsFromFunnels(client, req.siteId, visitorIds));
+    const state = await step('visitor state', () => deleteVisitorState(client, req.siteId, visitorIds));
+    const keys = await step('delete raw rows', () => deleteRawRows(client, req.siteId, visitorIds));
     const deleted: EraseCounts = {
       ...rows,
       sessions: traffic.sessions,
