@@ -43,22 +43,30 @@ interface SumRow {
 }
 
 /**
- * One row per code with activity in the range ('' = orders without a code). Customers are counted
- * distinct per code over the range's slot rows (one row per customer, code and quarter-hour with
- * a paid order carrying it).
+ * Per code ('' = orders without a code) over the range's slot rows. Two statements, run
+ * concurrently and merged in TypeScript: as one statement joining the two aggregates, the planner
+ * (on rollup tables not yet analyzed) re-ran the distinct-customer aggregate once per code in a
+ * nested loop: 1.2 s instead of 0.35 s at 200k orders over 90 days (EXPLAIN ANALYZE,
+ * 2026-12-04, shared machine at load 20).
  */
-export function discountsSql(siteId: string, currency: string, start: Date, end: Date) {
-  const where = `site_id = $1::bigint AND currency = $2::char(3) AND slot >= $3::timestamptz AND slot < $4::timestamptz`;
+export function discountSumsSql(siteId: string, currency: string, start: Date, end: Date) {
   return {
-    text: `WITH sums AS (
-             SELECT code, sum(orders) AS orders, sum(gross) AS gross, sum(discount) AS discount, sum(refunds) AS refunds,
-                    sum(new_customers) AS new_customers
-             FROM discount_code_slots WHERE ${where} GROUP BY code
-           ), buyers AS (
-             SELECT code, count(DISTINCT customer_hash) AS customers FROM discount_customer_slots WHERE ${where} GROUP BY code
-           )
-           SELECT s.code, s.orders, s.gross, s.discount, s.refunds, s.new_customers AS "newCustomers", coalesce(b.customers, 0) AS "customers"
-           FROM sums s LEFT JOIN buyers b ON b.code = s.code`,
+    text: `SELECT code, sum(orders) AS orders, sum(gross) AS gross, sum(discount) AS discount, sum(refunds) AS refunds,
+                  sum(new_customers) AS "newCustomers"
+           FROM discount_code_slots
+           WHERE site_id = $1::bigint AND currency = $2::char(3) AND slot >= $3::timestamptz AND slot < $4::timestamptz
+           GROUP BY code`,
+    values: [siteId, currency, start, end],
+  };
+}
+
+/** Distinct customers per code: one row per (customer, code, quarter-hour) with a paid order carrying it. */
+export function discountCustomersSql(siteId: string, currency: string, start: Date, end: Date) {
+  return {
+    text: `SELECT code, count(DISTINCT customer_hash) AS customers
+           FROM discount_customer_slots
+           WHERE site_id = $1::bigint AND currency = $2::char(3) AND slot >= $3::timestamptz AND slot < $4::timestamptz
+           GROUP BY code`,
     values: [siteId, currency, start, end],
   };
 }
@@ -86,6 +94,11 @@ export function shapeDiscounts(rows: SumRow[]): Pick<DiscountsReport, 'codes' | 
 }
 
 export async function discountsReport(db: pg.Pool, siteId: string, currency: string, range: ReportRange): Promise<DiscountsReport> {
-  const { rows } = await db.query<SumRow>(discountsSql(siteId, currency, range.start, range.end));
+  const [sums, buyers] = await Promise.all([
+    db.query<Omit<SumRow, 'customers'>>(discountSumsSql(siteId, currency, range.start, range.end)),
+    db.query<{ code: string; customers: number }>(discountCustomersSql(siteId, currency, range.start, range.end)),
+  ]);
+  const customers = new Map(buyers.rows.map((r) => [r.code, r.customers]));
+  const rows = sums.rows.map((r) => ({ ...r, customers: customers.get(r.code) ?? 0 }));
   return { currency, from: range.from, to: range.to, tz: range.tz, ...shapeDiscounts(rows) };
 }

@@ -93,13 +93,19 @@ export function discountRollupSteps({ customerKey, paid, inSlot }: DiscountSteps
       values: [],
     },
     {
+      // The slots' orders first (MATERIALIZED), then their codes: left to itself the planner
+      // started from all of order_discount_codes and range-joined every code row to the dirty
+      // slots — 17 s for 1,000 re-sent orders at 200k orders (2026-12-04; this: see docs/api.md).
       name: 'discount customer slots',
-      text: `INSERT INTO discount_customer_slots (site_id, currency, slot, code, customer_hash)
-             SELECT DISTINCT o.site_id, o.currency, d.slot, c.code, hashtextextended(${customerKey}, 0)
-             FROM cr_discount_slots d
-             JOIN orders o ON ${inSlot('o')}
-             JOIN order_discount_codes c ON c.site_id = o.site_id AND c.order_id = o.id
-             WHERE o.status IN ${paid} AND (o.customer_id IS NOT NULL OR o.visitor_id IS NOT NULL)`,
+      text: `WITH o AS MATERIALIZED (
+               SELECT o.site_id, o.id, o.currency, d.slot, ${customerKey} AS customer_key
+               FROM cr_discount_slots d
+               JOIN orders o ON ${inSlot('o')}
+               WHERE o.status IN ${paid} AND (o.customer_id IS NOT NULL OR o.visitor_id IS NOT NULL)
+             )
+             INSERT INTO discount_customer_slots (site_id, currency, slot, code, customer_hash)
+             SELECT DISTINCT o.site_id, o.currency, o.slot, c.code, hashtextextended(o.customer_key, 0)
+             FROM o JOIN order_discount_codes c ON c.site_id = o.site_id AND c.order_id = o.id`,
       values: [],
     },
   ];
