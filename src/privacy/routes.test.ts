@@ -89,6 +89,13 @@ describe('POST /api/v1/sites/{siteId}/erase', () => {
   });
 });
 
+describe('/openapi.json', () => {
+  it('describes the erase path', async () => {
+    const doc = (await (await app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths['/api/v1/sites/{siteId}/erase']?.post?.responses ?? {})).toEqual(expect.arrayContaining(['200', '400', '404']));
+  });
+});
+
 describe('tally erase', () => {
   it('prints the same JSON as the API and exits 0; bad flags exit 2 naming them', async () => {
     const out = await cli('--site', site.id, '--visitor', 'v2');
