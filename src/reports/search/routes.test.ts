@@ -7,13 +7,13 @@ import { upsertCommerce } from '../../commerce/batch.ts';
 import { loadConfig } from '../../config.ts';
 import { createApp } from '../../http/app.ts';
 import { ingestDirect } from '../../ingest/writer/direct.ts';
-import { runJobsNow } from '../../jobs/run.ts';
 import { createLogger } from '../../log.ts';
 import { createSite } from '../../sites/sites.ts';
 import { createToken } from '../../sites/tokens.ts';
 import { resolveRange } from '../common/params.ts';
+import { runSearchRollup } from './rollup.ts';
 
-/** GET …/reports/search over HTTP after the registered job ran: equal to the brute force; 400 naming the parameter; another site's token → 404. */
+/** GET …/reports/search over HTTP after the rollup ran (the registered job: test/search-jobs.test.ts): equal to the brute force; 400 naming the parameter; another site's token → 404. */
 
 let db: TestDatabase;
 let deps: Parameters<typeof createApp>[0];
@@ -36,8 +36,7 @@ beforeAll(async () => {
   const r = await ingestDirect(db.pool, { siteId, events: data.beacons });
   expect(r.rejected).toEqual([]);
   await upsertCommerce(db.pool, siteId, 'orders', data.orders.map(orderBody));
-  const outcomes = await runJobsNow({ pool: db.pool, config: deps.config, logger: deps.logger }, 'search-rollups');
-  expect(outcomes[0]).toMatchObject({ job: 'search-rollups', ok: true });
+  await runSearchRollup(db.pool);
 });
 afterAll(async () => db?.drop());
 
