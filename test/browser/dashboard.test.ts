@@ -19,6 +19,8 @@ import { CHROMIUM_ARGS, chromiumPath, DESKTOP_UA } from './chromium.ts';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1';
 const HOUR = 3_600_000;
+/** expect.poll's own default (1 s) is shorter than a sign-in on a loaded two-core machine. */
+const SLOW = { timeout: 15_000 };
 
 describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
   let db: TestDatabase;
@@ -170,20 +172,20 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
   it('changes the view from the controls into the URL, and a shared link opens that view after sign-in', async () => {
     const { page, close } = await openDashboard('#period=custom&from=2020-01-01&to=2020-01-31&interval=week&tz=UTC&compare=off');
     await signIn(page, readToken);
-    await expect.poll(() => text(page, '#traffic-range')).toBe('2020-01-01 – 2020-01-31 (UTC)');
+    await expect.poll(() => text(page, '#traffic-range'), SLOW).toBe('2020-01-01 – 2020-01-31 (UTC)');
     expect(await text(page, '[data-metric=visitors] .value')).toBe('0');
     expect(await page.locator('[data-metric=visitors] .change').count()).toBe(0); // compare=off
     expect(await page.locator('#interval').inputValue()).toBe('week');
 
     await page.locator('#period').selectOption('7d');
-    await expect.poll(() => page.evaluate(() => location.hash)).toContain('period=7d');
+    await expect.poll(() => page.evaluate(() => location.hash), SLOW).toContain('period=7d');
     const hash = new URLSearchParams((await page.evaluate(() => location.hash)).slice(1));
     const overview = await api<{ totals: { visitors: number } }>(`reports/overview?from=${hash.get('from')}&to=${hash.get('to')}&tz=UTC&interval=week`);
-    await expect.poll(() => text(page, '[data-metric=visitors] .value')).toBe(String(overview.totals.visitors));
+    await expect.poll(() => text(page, '[data-metric=visitors] .value'), SLOW).toBe(String(overview.totals.visitors));
 
     // A range the API refuses: its 400 message is shown, the session stays.
     await page.evaluate(() => (location.hash = '#period=custom&from=2000-01-01&to=2026-01-01'));
-    await expect.poll(() => text(page, '[data-panel=traffic] [role=alert]')).toContain('the range may span at most'); // in place
+    await expect.poll(() => text(page, '[data-panel=traffic] [role=alert]'), SLOW).toContain('the range may span at most'); // in place
     expect(await page.locator('#dashboard').isVisible()).toBe(true);
     await close();
   });
@@ -191,9 +193,9 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
   it('refuses a bad token on the sign-in form, and signs out when the token is revoked', async () => {
     const { page, close } = await openDashboard();
     await signIn(page, 'not-a-token');
-    await expect.poll(() => text(page, '#sign-in-error')).toContain('not a Tally API token');
+    await expect.poll(() => text(page, '#sign-in-error'), SLOW).toContain('not a Tally API token');
     await signIn(page, `tly_${site.id}_${'A'.repeat(43)}`);
-    await expect.poll(() => text(page, '#sign-in-error')).toBe('Sign-in failed: invalid or revoked token');
+    await expect.poll(() => text(page, '#sign-in-error'), SLOW).toBe('Sign-in failed: invalid or revoked token');
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
 
     const doomed = await createToken(db.pool, site.id, 'read', 'revoked below');
@@ -202,7 +204,7 @@ describe.skipIf(!chromiumPath)('dashboard in Chromium', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
     await db.pool.query('UPDATE api_tokens SET revoked_at = now() WHERE site_id = $1::bigint AND name = $2::text', [site.id, 'revoked below']);
     await page.locator('#period').selectOption('90d');
-    await expect.poll(() => text(page, '#sign-in-error')).toBe('Signed out: invalid or revoked token');
+    await expect.poll(() => text(page, '#sign-in-error'), SLOW).toBe('Signed out: invalid or revoked token');
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await close();
   });
