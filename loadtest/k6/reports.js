@@ -9,7 +9,7 @@ export const options = {
   thresholds: { 'http_req_duration{report:overview}': ['p(95)<100'], 'http_req_duration{report:revenue}': ['p(95)<100'],
     'http_req_duration{report:retention}': ['p(95)<200'], 'http_req_duration{report:funnel}': ['p(95)<2000'],
     'http_req_duration{report:errors}': ['p(95)<150'], 'http_req_duration{report:heatmap}': ['p(95)<150'], 'http_req_duration{report:vitals}': ['p(95)<150'],
-    'http_req_duration{report:search}': ['p(95)<150'], 'http_req_duration{report:discounts}': ['p(95)<150'] },
+    'http_req_duration{report:search}': ['p(95)<150'], 'http_req_duration{report:experiment}': ['p(95)<100'], 'http_req_duration{report:discounts}': ['p(95)<150'] },
 };
 
 function day(offset) {
@@ -31,6 +31,11 @@ export default function () {
     const body = JSON.stringify({ engine: 'bayesian', metric: 'proportion', control: { n: 1000, sum: 100 }, treatment: { n: 1000, sum: 120 } });
     const res = http.post(`${BASE_URL}/api/v1/stats/compare`, body, { headers: { ...headers, 'Content-Type': 'application/json' }, tags: { report: 'stats' } });
     check(res, { 'stats/compare is 200': (r) => r.status === 200 });
+  });
+  // The experiment report (issue #17) of the experiment experiment-assign.js creates (EXPERIMENT, default k6_button): default range, from the kept totals.
+  group('experiment', () => {
+    const res = http.get(`${BASE_URL}/api/v1/sites/${siteId}/experiments/${__ENV.EXPERIMENT || 'k6_button'}/report`, { headers, tags: { report: 'experiment' } });
+    check(res, { 'experiment report is 200': (r) => r.status === 200 });
   });
   // Retention (issue #16): 12 weekly visitor cohorts and 12 monthly customer cohorts.
   for (const query of [`cohort=visitor&period=week&from=${day(-83)}&to=${day(0)}`, `cohort=customer&period=month&from=${day(-365)}&to=${day(0)}`]) {
