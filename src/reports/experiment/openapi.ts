@@ -17,6 +17,7 @@ const variantRow = {
     p_value: { ...nullableNumber, description: 'frequentist and sequential engines' },
     chance_to_win: { ...nullableNumber, description: 'bayesian engine' },
     risk: { ...pair, description: 'bayesian engine: [control, treatment] expected loss' },
+    theta: { ...nullableNumber, description: 'cuped=true only: GrowthBook θ = Cov(x, covariate) / Var(covariate) pooled over this variant and the baseline (0: no adjustment)' },
   },
 };
 
@@ -31,6 +32,7 @@ const reportSchema = {
     srm_warning: { type: 'boolean', description: 'srm_p_value < 0.001' },
     multiple_exposures: { ...int, description: 'visitors exposed to two or more variants, left out of the analysis' },
     currency: { type: 'string', description: 'beyond the contract: the ISO 4217 unit of revenue_per_user (the `currency` parameter, default the site\'s)' },
+    cuped: { type: 'boolean', description: 'present (true) when cuped=true was asked' },
     variants: { type: 'array', items: variantRow },
   },
 };
@@ -50,6 +52,7 @@ export const experimentReportOpenApi: OpenApiPaths = {
         q('tz', { type: 'string' }, "IANA zone of from/to; default: the site's"),
         currency,
         q('series', { type: 'string', enum: ['true', 'false'] }, 'true adds `series`: [{t, variants: [{key, users, lift}]}] per local day, cumulative (at most 92 days)'),
+        q('cuped', { type: 'string', enum: ['true', 'false'] }, 'true: CUPED (GrowthBook regression adjustment) with the same metric in the 14 days before each first exposure as covariate; adds `cuped: true` and per variant `theta`'),
       ],
       responses: { 200: { description: 'experiment report', content: { 'application/json': { schema: reportSchema } } }, ...errors, 404: { description: "unknown site or experiment, or another site's token" } },
     },
