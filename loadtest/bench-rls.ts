@@ -7,7 +7,7 @@
  * builds it. Then two apps on the same pool, one with TALLY_RLS=on and one off, called in-process
  * (`app.request`, no HTTP socket, so the difference measured is the database side: the extra
  * BEGIN/SET LOCAL and COMMIT round trips and the policy's qual in the plans). For each case a
- * warm-up request on each app, then BENCH_ITER (60) pairs, the order inside a pair alternating so
+ * warm-up request on each app, then BENCH_ITER (60) pairs (at most BENCH_CASE_SECONDS, 60), the order inside a pair alternating so
  * drift on the shared machine falls on both sides. Prints p50/p95 per case and one JSON line.
  * Also times `SELECT 1` through both pools: the round-trip cost alone.
  */
@@ -34,6 +34,9 @@ import { buildFeatureRollups } from './bench-reports-jobs.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ITER = Number(process.env.BENCH_ITER ?? 60);
+// A case stops after BENCH_CASE_SECONDS (at least 5 pairs; `n` says how many): the ad-hoc funnel
+// took 7+ s per request at load 25 in the first run, which would have taken half an hour.
+const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 60);
 const TZ = 'America/New_York';
 /** `demo` (default): the demo store simulation; `sql`: bench-reports-data.ts (as bench:reports' BENCH_DATA). */
 const DATA = process.env.BENCH_DATA ?? 'demo';
@@ -124,13 +127,14 @@ async function main(): Promise<void> {
       await call('on', c);
       await call('off', c);
       const times = { on: [] as number[], off: [] as number[] };
-      for (let i = 0; i < ITER; i++) {
+      const stopAt = performance.now() + CASE_SECONDS * 1000;
+      for (let i = 0; i < ITER && (i < 5 || performance.now() < stopAt); i++) {
         const order: ('on' | 'off')[] = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
         for (const mode of order) times[mode].push(await call(mode, c));
       }
       const stat = (xs: number[]) => ({ p50: round(pct(xs, 50)), p95: round(pct(xs, 95)) });
-      results[c.name] = { on: stat(times.on), off: stat(times.off), n: ITER };
-      log(`${c.name.padEnd(20)} on p50 ${results[c.name]!.on.p50} p95 ${results[c.name]!.on.p95} | off p50 ${results[c.name]!.off.p50} p95 ${results[c.name]!.off.p95} ms`);
+      results[c.name] = { on: stat(times.on), off: stat(times.off), n: times.on.length };
+      log(`${c.name.padEnd(20)} n ${times.on.length} on p50 ${results[c.name]!.on.p50} p95 ${results[c.name]!.on.p95} | off p50 ${results[c.name]!.off.p50} p95 ${results[c.name]!.off.p95} ms`);
     }
 
     // The plumbing alone: SELECT 1 on the pool vs through the site-scoped pool.
