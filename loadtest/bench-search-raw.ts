@@ -48,14 +48,17 @@ export function searchRawQueries(site: string, start: Date, end: Date, tz: strin
         SELECT query, count(*), count(DISTINCT visitor_id) FROM s WHERE results = 0 AND ${TZ} GROUP BY query ORDER BY 2 DESC, query COLLATE "C" LIMIT 100`, values: v },
     { text: `WITH ${SEARCHES}
         SELECT count(DISTINCT visitor_id) FROM s WHERE ${TZ}`, values: v },
-    // Clicked searches (a click of the query in the session at or after it) and click positions.
+    // Clicked searches (a click of the query in the session at or after it: at or before the
+    // session's latest click of the query) and click positions. A correlated EXISTS per search
+    // took 714 s at 100 000 events; this is the set-based form a raw-SQL tool would use.
     { text: `WITH ${SEARCHES}, c AS (
           SELECT ${NORM(`props->>'q'`)} AS query, session_id, occurred_at, CASE WHEN jsonb_typeof(props->'position') = 'number' THEN (props->>'position')::float8 END AS position
           FROM events WHERE site_id = $1::bigint AND name = 'search_click'
-        )
-        SELECT s.query, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM c WHERE c.query = s.query AND c.session_id = s.session_id AND c.occurred_at >= s.occurred_at)),
-          (SELECT avg(position) FROM c WHERE c.query = s.query AND c.occurred_at >= $2::timestamptz AND c.occurred_at < $3::timestamptz)
-        FROM s WHERE ${TZ} GROUP BY s.query`, values: v },
+        ), last AS (SELECT query, session_id, max(occurred_at) AS last FROM c GROUP BY 1, 2),
+        pos AS (SELECT query, avg(position) AS avg FROM c WHERE occurred_at >= $2::timestamptz AND occurred_at < $3::timestamptz GROUP BY 1)
+        SELECT s.query, count(*) FILTER (WHERE l.last >= s.occurred_at), min(pos.avg)
+        FROM s LEFT JOIN last l ON l.query = s.query AND l.session_id = s.session_id LEFT JOIN pos ON pos.query = s.query
+        WHERE ${TZ} GROUP BY s.query`, values: v },
     // Orders within 7 days after a search of the query by a linked visitor, and converters.
     { text: `WITH ${SEARCHES}, uids AS (
           SELECT DISTINCT visitor_id, user_id FROM pageviews WHERE site_id = $1::bigint AND user_id IS NOT NULL
