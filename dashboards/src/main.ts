@@ -254,6 +254,8 @@ function mountView(force = false): void {
   root.replaceChildren();
   charts.destroyDetachedCharts();
   root.dataset.view = view.name;
+  // A count of renders, so a test can wait for the render an action caused (not the one before it).
+  root.dataset.render = String(Number(root.dataset.render ?? 0) + 1);
   root.dataset.status = 'loading';
   root.setAttribute('aria-busy', 'true');
   document.title = `${view.title} · Tally`;

@@ -85,6 +85,20 @@ export async function waitForView(page: Page, view?: string): Promise<void> {
   await page.locator(selector).waitFor({ state: 'attached' });
 }
 
+/**
+ * Runs `action` (a click or selection that changes the fragment) and waits for the render it
+ * caused to settle. `waitForView` alone can see the previous render still "ready": the fragment's
+ * hashchange, and with it the new render, comes a task later.
+ */
+export async function rerender(page: Page, view: string, action: () => Promise<unknown>): Promise<void> {
+  const before = await page.locator('#view').getAttribute('data-render');
+  await action();
+  await page.waitForFunction(([v, b]) => {
+    const root = document.getElementById('view');
+    return root?.dataset.view === v && root.dataset.render !== b && root.dataset.status === 'ready';
+  }, [view, before] as const);
+}
+
 /** Opens /dashboard<hash>, signs in with `token` and waits for the view of the fragment. */
 export async function openView(browser: Browser, baseUrl: string, token: string, hash = '', width = 1280): Promise<OpenPage> {
   const opened = await openDashboard(browser, baseUrl, hash, width);

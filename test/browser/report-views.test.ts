@@ -11,7 +11,7 @@ import { createToken } from '../../src/sites/tokens.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { startTestServer } from '../helpers/server.ts';
 import { CHROMIUM_ARGS, chromiumPath } from './chromium.ts';
-import { expectNoProblems, expectXssInert, fragment, openView, screenshots, waitForView, XSS_PROBE } from './dashboard-harness.ts';
+import { expectNoProblems, expectXssInert, fragment, openView, rerender, screenshots, waitForView, XSS_PROBE } from './dashboard-harness.ts';
 
 /**
  * The vitals and retention views in Chromium, on data sent through the real ingest: every number
@@ -135,13 +135,11 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     const shots = await screenshots(page, 'vitals');
     expect(shots.overflowing).toEqual([]);
     // A page link filters the view by path; the device selector is a fragment parameter.
-    await page.locator('[data-panel=vitals-pages] tbody th a', { hasText: '/products/slow' }).click();
-    await waitForView(page, 'vitals');
+    await rerender(page, 'vitals', () => page.locator('[data-panel=vitals-pages] tbody th a', { hasText: '/products/slow' }).click());
     expect((await fragment(page)).get('path')).toBe('/products/slow');
     const slow = await api<VitalsReport>('reports/vitals', { from, to: today, tz: 'UTC', path: '/products/slow' });
     expect(await page.locator('[data-metric=lcp] .value').innerText()).toBe(formatVital('lcp', slow.metrics.lcp.p75));
-    await page.selectOption('#vitals-device', 'mobile');
-    await waitForView(page, 'vitals');
+    await rerender(page, 'vitals', () => page.selectOption('#vitals-device', 'mobile'));
     expect((await fragment(page)).get('device')).toBe('mobile');
     expect(await page.locator('[data-panel=vitals] .state.empty').innerText()).toBe('No data in this range');
     expectNoProblems(v.problems);
@@ -162,8 +160,7 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     await waitForView(page, 'retention');
     expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'retention', cohort: 'visitor', grain: 'week' });
     await screenshots(page, 'retention');
-    await page.selectOption('#retention-cohort', 'customer');
-    await waitForView(page, 'retention');
+    await rerender(page, 'retention', () => page.selectOption('#retention-cohort', 'customer'));
     expect((await fragment(page)).get('cohort')).toBe('customer');
     expect(await page.locator('[data-panel=ltv]').count()).toBe(1);
     expectNoProblems(v.problems);
@@ -177,10 +174,8 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     await expectXssInert(page, v.problems);
     for (const [engine, metric] of [['bayesian', 'orders'], ['frequentist', 'signup'], ['sequential', 'orders']] as const) {
       if (engine !== 'bayesian') {
-        await page.selectOption('#experiment-engine', engine);
-        await waitForView(page, 'experiments');
-        await page.selectOption('#experiment-metric', metric);
-        await waitForView(page, 'experiments');
+        await rerender(page, 'experiments', () => page.selectOption('#experiment-engine', engine));
+        await rerender(page, 'experiments', () => page.selectOption('#experiment-metric', metric));
       }
       expect(Object.fromEntries(await fragment(page)), engine).toMatchObject(engine === 'bayesian' ? {} : { engine, metric });
       const want = await api<{ srm_warning: boolean; currency: string; variants: { key: string; users: number; conversions: number; conversion_rate: number | null; lift: number | null; chance_to_win: number | null; p_value: number | null }[] }>(
@@ -232,8 +227,7 @@ describe.skipIf(!chromiumPath)('report views in Chromium: vitals, retention, exp
     const shots = await screenshots(page, 'heatmaps');
     expect(shots.overflowing).toEqual([]);
     // Rage clicks of the size picker, by the kind selector; the choice round-trips through a reload.
-    await page.selectOption('#heatmap-kind', 'rage');
-    await waitForView(page, 'heatmaps');
+    await rerender(page, 'heatmaps', () => page.selectOption('#heatmap-kind', 'rage'));
     await page.reload();
     await waitForView(page, 'heatmaps');
     expect(Object.fromEntries(await fragment(page))).toMatchObject({ view: 'heatmaps', kind: 'rage' });
