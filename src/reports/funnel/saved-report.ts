@@ -44,8 +44,9 @@ export function stateWalkedCte(input: SavedReportInput): QueryText {
       AND start_us >= $3::bigint AND start_us < $4::bigint AND anchor_us >= $3::bigint
   ),
   best AS (
-    SELECT DISTINCT ON (visitor_id, session_id) *
-    FROM attempts ORDER BY visitor_id, session_id, depth DESC, start_us, start_id COLLATE "C"
+    -- byte order: sorting ids under the database's collation cost most of this sort
+    SELECT DISTINCT ON (visitor_id COLLATE "C", session_id COLLATE "C") *
+    FROM attempts ORDER BY visitor_id COLLATE "C", session_id COLLATE "C", depth DESC, start_us, start_id COLLATE "C"
   ),
   walked AS (
     SELECT visitor_id, nullif(session_id, '') AS session_id, depth,
