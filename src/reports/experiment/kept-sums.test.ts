@@ -159,6 +159,12 @@ describe('kept experiment metric sums vs the brute force', () => {
     await expectAllKept(more);
   });
 
+  it('cuped must be true or false (400 naming it)', async () => {
+    const res = await app.request(`/api/v1/sites/${site.id}/experiments/button/report?cuped=yes`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toContain('cuped');
+  });
+
   it('the rebuild gives the same answers', async () => {
     const more = { ...METRICS, carts: { type: 'event', name: 'checkout', props: { step: 'cart' }, statistic: 'count' } as BruteMetric };
     await rebuildExposures(db.pool);
