@@ -57,7 +57,7 @@ export function searchReportSql(siteId: string, currency: string, start: Date, e
         AND created_at >= $2::timestamptz AND created_at < $3::timestamptz + ${WINDOW}
     ), links AS (
       SELECT id, total, created_at, visitor_id FROM paid WHERE visitor_id IS NOT NULL
-      UNION
+      UNION ALL -- att is DISTINCT: deduplicating here too cost a hash aggregate over every order
       SELECT p.id, p.total, p.created_at, u.visitor_id FROM paid p
       JOIN search_visitor_uids u ON u.site_id = $1::bigint AND u.user_id = p.customer_id
     ), att AS (
