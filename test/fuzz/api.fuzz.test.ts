@@ -29,7 +29,7 @@ const send = (method: string, path: string, body?: string) =>
   fetch(`${server.url}${path}`, { method, headers: { authorization: `Bearer ${site.token}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body }) });
 
 const item = { product_id: 'p-1', name: 'Shirt', quantity: 2, unit_price: 1500 };
-const order = (id: string) => ({ id, customer_id: 'c-1', status: 'paid', currency: 'EUR', subtotal: 3000, total: 3000, created_at: '2026-11-02T10:00:00Z', items: [item] });
+const order = (id: string) => ({ id, customer_id: 'c-1', status: 'paid', currency: 'EUR', subtotal: 3000, total: 3000, created_at: '2026-11-02T10:00:00Z', discount_codes: ['WELCOME10'], items: [item] });
 const valid = {
   orders: order('o-1'),
   refunds: { id: 'r-1', order_id: 'o-1', amount: 500, currency: 'EUR', created_at: '2026-11-03T10:00:00Z' },
@@ -79,9 +79,33 @@ describe('fuzz: /api/v1', () => {
     }
   }, timeoutFor(4 * 15));
 
+  it(`site settings, erase, share links and funnels: ${RUNS} hostile bodies each → never a 5xx`, async () => {
+    const settings = { name: 'fuzz', domain: 'shop.example', timezone: 'Europe/Paris', currency: 'EUR', allowed_origins: ['https://shop.example'], retention_months: 13, visitor_id_mode: 'auto', search_params: ['q'] };
+    const funnel = { steps: [{ type: 'pageview', path: '/products/*' }, { type: 'event', name: 'add_to_cart', props: { plan: 'pro' } }, { type: 'order' }], window_seconds: 3600, order: 'strict', unit: 'session', from: '2026-11-01', to: '2026-11-30', tz: 'UTC', breakdown: 'device' };
+    const targets: [string, string, fc.Arbitrary<unknown>][] = [
+      ['PATCH', `/api/v1/sites/${site.id}`, mutated(settings)],
+      ['POST', `/api/v1/sites/${site.id}/erase`, mutated({ visitor_id: 'v-1', customer_id: 'c-404' })],
+      ['POST', `/api/v1/sites/${site.id}/share-links`, mutated({ name: 'board', expires: '30d', fragment: 'view=revenue&period=7d' })],
+      ['POST', `/api/v1/sites/${site.id}/reports/funnel`, mutated({ ...funnel, people: { step: 1, outcome: 'dropped', limit: 10 } })],
+      ['POST', `/api/v1/sites/${site.id}/funnels`, mutated({ name: 'f', steps: funnel.steps, window_seconds: 600 })],
+    ];
+    for (const [method, path, arb] of targets) {
+      await fc.assert(
+        fc.asyncProperty(bodyText(fc.oneof(arb, hostileValue), 8_000), async (text) => {
+          await expectSane(await send(method, path, text), `${method} ${path} ${text.slice(0, 160)}`);
+        }),
+        params(),
+      );
+    }
+    // The site still answers its settings (a hostile PATCH either changed valid fields or nothing).
+    expect((await send('GET', `/api/v1/sites/${site.id}`)).status).toBe(200);
+  }, timeoutFor(5 * 40));
+
   it(`report query parameters: ${RUNS * 3} hostile query strings over the reports → never a 5xx`, async () => {
-    const names = fc.constantFrom('from', 'to', 'tz', 'interval', 'compare', 'limit', 'currency', 'sort', 'order', 'job', 'cohort', 'period', 'url', 'device', 'kind', 'status', 'metric', 'engine');
-    const paths = ['reports/overview', 'reports/revenue', 'reports/products', 'reports/realtime', 'export/orders.csv', 'reports/retention', 'reports/heatmap', 'reports/vitals', 'errors', 'audit', 'tokens'];
+    const names = fc.constantFrom('from', 'to', 'tz', 'interval', 'compare', 'limit', 'currency', 'sort', 'order', 'job', 'cohort', 'period', 'url', 'device', 'kind', 'status', 'metric', 'engine',
+      'selector', 'path', 'segment', 'series', 'cuped', 'breakdown', 'step', 'outcome', 'before');
+    const paths = ['reports/overview', 'reports/revenue', 'reports/products', 'reports/realtime', 'export/orders.csv', 'reports/retention', 'reports/heatmap', 'reports/vitals', 'errors', 'audit', 'tokens',
+      'reports/search', 'reports/discounts', 'reports/heatmap/pages', 'experiments/exp/report', 'share-links', 'funnels', 'funnels/1/report', 'funnels/1/people.csv', 'token'];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...paths), fc.array(fc.tuple(names, hostileString), { maxLength: 6 }), async (path, pairs) => {
         const q = new URLSearchParams(pairs.map(([k, v]) => [k, v.slice(0, 1000)] as [string, string]));
