@@ -4,7 +4,7 @@
  * URL fragment, draws the navigation between views, and mounts the view of views/index.ts that the
  * fragment names — each view draws itself (views/*.ts) with the helpers of its ViewContext.
  */
-import { ApiError, clearSession, getJson, loadSession, saveSession, sendJson, siteIdOf, type Session } from './api.ts';
+import { ApiError, clearSession, downloadCsv, getJson, loadSession, saveSession, sendJson, siteIdOf, type Session } from './api.ts';
 import { realtimeBadge } from './badge.ts';
 import * as charts from './charts.ts';
 import * as format from './format.ts';
@@ -214,6 +214,7 @@ function apiClient(s: Session, signal: AbortSignal): ApiClient {
   return {
     get: <T>(path: string, query?: URLSearchParams) => guard(getJson<T>(s, path, query, signal)),
     send: <T>(method: Parameters<typeof sendJson>[1], path: string, body?: unknown) => guard(sendJson<T>(s, method, path, body, signal)),
+    downloadCsv: (table: string, query: URLSearchParams) => guard(downloadCsv(s, table, query)),
   };
 }
 

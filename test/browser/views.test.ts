@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VIEW_NAMES } from '../../dashboards/src/state.ts';
@@ -120,6 +121,20 @@ describe.skipIf(!chromiumPath)('dashboard views in Chromium', () => {
     await v.page.locator('[data-list=utm_sources] tbody th').first().waitFor();
     expect(await v.page.locator('[data-list=utm_sources] tbody th').first().innerText()).toBe(XSS_PROBE);
     await expectXssInert(v.page, v.problems);
+    expectNoProblems(v.problems);
+    await v.close();
+  });
+
+  it('downloads a table export from the overview: the same CSV as the API for the shown dates', async () => {
+    const v = await openView(browser, tally.url, readToken, '#view=overview&period=7d&tz=UTC');
+    const hash = await fragment(v.page);
+    const [download] = await Promise.all([v.page.waitForEvent('download'), v.page.locator('[data-table=pageviews]').click()]);
+    const path = await download.path();
+    const csv = await readFile(path, 'utf8');
+    const res = await fetch(`${tally.url}/api/v1/sites/${site.id}/export/pageviews.csv?from=${hash.get('from')}&to=${hash.get('to')}&tz=UTC`, { headers: { authorization: `Bearer ${readToken}` } });
+    expect(csv).toBe(await res.text());
+    expect(csv.trim().split('\n').length).toBeGreaterThan(1);
+    await v.page.locator('#export-status', { hasText: 'pageviews.csv downloaded' }).waitFor();
     expectNoProblems(v.problems);
     await v.close();
   });

@@ -22,6 +22,8 @@ export interface ApiClient {
   get<T>(path: string, query?: URLSearchParams): Promise<T>;
   /** A JSON request with a body (needs a token with write scope for writes). */
   send<T>(method: Method, path: string, body?: unknown): Promise<T>;
+  /** GET /export/{table}.csv saved as a download; answers its size in bytes. */
+  downloadCsv(table: string, query: URLSearchParams): Promise<number>;
 }
 
 export interface ViewContext {

@@ -3,7 +3,7 @@
  * table), the top lists (pages, referrers, channels, UTM sources, countries, browsers, OS,
  * devices) and the CSV export of the raw tables — GET /reports/overview and /export/{table}.csv.
  */
-import { downloadCsv, EXPORT_TABLES, type Overview, type TopRow } from '../api.ts';
+import { EXPORT_TABLES, type Overview, type TopRow } from '../api.ts';
 import { lineChart, type LineSeries } from '../charts.ts';
 import { bucketLabel, countryName, formatChange, formatDuration, formatInteger, formatPercent } from '../format.ts';
 import { h, renderCards, type Column } from '../render.ts';
@@ -104,7 +104,7 @@ function exportPanel(ctx: ViewContext): HTMLElement {
         const q = ctx.query();
         q.delete('interval');
         q.delete('currency');
-        downloadCsv(ctx.session, table, q)
+        ctx.api.downloadCsv(table, q) // a revoked token signs out from here too
           .then((bytes) => (status.textContent = `${table}.csv downloaded (${formatInteger(bytes)} bytes).`))
           .catch((e: unknown) => {
             if (!isAbort(e)) status.textContent = errorText(e);
