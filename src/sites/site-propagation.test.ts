@@ -42,20 +42,21 @@ describe('site settings propagation', () => {
       const committed = Date.now();
       expect(await beacon(a.url, 'https://shop.example')).toBe(403);
       expect(await beacon(a.url, 'https://new.example')).toBe(202);
-      let refusedAfter: number | undefined;
-      while (Date.now() - committed < SITE_MAX_AGE_MS + 2000) {
-        if ((await beacon(b.url, 'https://shop.example')) === 403) {
-          refusedAfter = Date.now() - committed;
-          break;
-        }
+      // Every beacon sent 5 s or more after the PATCH answered (so received ≥ 5 s after its
+      // commit) must be refused; send times, not answer times, so a slow machine cannot fail it.
+      const seen: { after: number; status: number }[] = [];
+      while (Date.now() - committed < SITE_MAX_AGE_MS + 1500) {
+        const after = Date.now() - committed;
+        seen.push({ after, status: await beacon(b.url, 'https://shop.example') });
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(refusedAfter).toBeDefined();
-      expect(refusedAfter!).toBeLessThanOrEqual(SITE_MAX_AGE_MS + 250); // + one request's time
+      const late = seen.filter((s) => s.after >= SITE_MAX_AGE_MS);
+      expect(late.length).toBeGreaterThan(0);
+      expect(late.filter((s) => s.status !== 403)).toEqual([]);
       expect(await beacon(b.url, 'https://new.example')).toBe(202);
     } finally {
       await a.close();
       await b.close();
     }
-  });
+  }, 120_000);
 });
