@@ -88,12 +88,16 @@ export function deleteDiscountCodesSql(siteId: string, orderIds: string[]) {
   };
 }
 
-/** Codes arrive upper-cased and de-duplicated per order (schemas.ts). */
+/**
+ * Codes from the API arrive upper-cased and de-duplicated per order (schemas.ts); callers that
+ * write orders without that schema (the demo's bulk path, `tally demo --events`) get the same
+ * normalization here, so a lower-case code never reaches the table's CHECK.
+ */
 export function insertDiscountCodesSql(siteId: string, orders: Order[]) {
   const orderIds: string[] = [];
   const codes: string[] = [];
   for (const o of orders) {
-    for (const code of o.discount_codes ?? []) {
+    for (const code of new Set((o.discount_codes ?? []).map((c) => c.trim().toUpperCase()))) {
       orderIds.push(o.id);
       codes.push(code);
     }
