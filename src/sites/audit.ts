@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { withTransaction } from '../db/pool.ts';
 
 /**
  * The audit log (sql/101): who did what to a site, appended in the same transaction as the action
@@ -55,18 +56,10 @@ export async function withAudit<T>(
   action: (client: pg.PoolClient) => Promise<T>,
   entry: (result: T) => AuditEntry | null,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const result = await action(client);
     const e = entry(result);
     if (e) await client.query(auditSql(e));
-    await client.query('COMMIT');
     return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
