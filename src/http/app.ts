@@ -7,6 +7,7 @@ import { reportRoutes } from '../reports/routes.ts';
 import { trackerRoutes } from '../tracker/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { errorHandler } from './errors.ts';
+import { refuseNul } from './no-nul.ts';
 import { openApiRoutes } from './openapi.ts';
 import { opsRoutes } from './ops.ts';
 import { statsRoutes } from './stats-routes.ts';
@@ -19,6 +20,7 @@ export function createApp(deps: AppDeps, extra: Hono[] = []): Hono {
   const app = new Hono();
   app.onError(errorHandler(deps.logger));
   app.notFound((c) => c.json({ error: `no route for ${c.req.method} ${c.req.path}` }, 404));
+  app.use('/api/v1/*', refuseNul);
   app.route('/', opsRoutes(deps));
   app.route('/', trackerRoutes(deps));
   app.route('/', commerceRoutes(deps));
