@@ -69,7 +69,10 @@ async function timeIt<T>(fn: () => Promise<T>): Promise<[number, T]> {
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tally-bench-reports-'));
+  // BENCH_DIR: keep the cluster there (not removed at the end) so a run's data set can be
+  // profiled afterwards, e.g. with BENCH_SKIP_HTTP=1; without it, a temp dir removed at the end.
+  const keptDir = process.env.BENCH_DIR;
+  const dir = keptDir ?? await mkdtemp(join(tmpdir(), 'tally-bench-reports-'));
   const pg = await startEmbedded({
     dataDir: dir,
     settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '2GB', work_mem: '64MB', maintenance_work_mem: '1GB', max_wal_size: '8GB' },
@@ -257,7 +260,7 @@ async function main(): Promise<void> {
   } finally {
     await pool.end();
     await pg.stop();
-    await rm(dir, { recursive: true, force: true });
+    if (!keptDir) await rm(dir, { recursive: true, force: true });
   }
 }
 
