@@ -75,7 +75,11 @@ async function main(): Promise<void> {
   const dir = keptDir ?? await mkdtemp(join(tmpdir(), 'tally-bench-reports-'));
   const pg = await startEmbedded({
     dataDir: dir,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '2GB', work_mem: '64MB', maintenance_work_mem: '1GB', max_wal_size: '8GB' },
+    settings: {
+      fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '2GB', work_mem: '64MB', maintenance_work_mem: '1GB', max_wal_size: '8GB',
+      // BENCH_LOG_MS: statements slower than this go to <dir>/pg/log (with BENCH_DIR, kept).
+      ...(process.env.BENCH_LOG_MS ? { log_min_duration_statement: process.env.BENCH_LOG_MS, logging_collector: 'on', log_directory: 'log' } : {}),
+    },
   });
   // 60 s to connect: on the shared 2 cores at load 13–14 a new backend took > 5 s (the default) to start.
   const pool = createPool(pg.url, { max: 12, connectionTimeoutMillis: 60_000 });
