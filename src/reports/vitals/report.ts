@@ -1,12 +1,13 @@
 import type pg from 'pg';
+import { vitalsHistogramMetricsSql, vitalsHistogramPagesSql } from './histogram-sql.ts';
 
 /**
- * The web-vitals report (contract §4.5) from the raw `vitals` rows of the range, read through the
- * `vitals (site_id, occurred_at)` index. p75 is PostgreSQL's percentile_cont(0.75), which needs
- * every value: values are double precision (LCP/INP/FCP/TTFB in ms may be fractional, CLS is),
- * so a value histogram stays exact only when keyed by the exact stored value, and on real
- * beacons that barely compresses. Reading the raw rows of one site's range is exact by
- * construction; the cost is measured in docs/api.md (vitals section).
+ * The web-vitals report (contract §4.5). Without a `path` filter it is read by rank localisation
+ * over the sql/073 rollups (histogram-sql.ts), exact as percentile_cont and fresh to the raw rows;
+ * with a `path` filter (not what the dashboard asks by default) it takes the raw SQL below, which
+ * is also the benchmark's raw-rows baseline (loadtest/bench-reports-raw-features.ts): values are
+ * double precision, so a value-keyed histogram does not compress, and reading one site's raw rows
+ * of the range through the `vitals (site_id, occurred_at)` index is exact by construction.
  *
  * Shares use Google's thresholds (good ≤ `good`, poor > `poor`), over the samples of that metric
  * (beacons carrying it); a share over 0 samples is 0 and its p75 null.
@@ -95,21 +96,36 @@ export function vitalsPagesSql(q: VitalsQuery): Sql {
 
 type MetricsRow = Record<string, number | null>;
 
-export async function vitalsReport(pool: pg.Pool, q: VitalsQuery): Promise<VitalsReport> {
+function summary(samples: number, good: number, poor: number, p75: number | null): MetricSummary {
+  return {
+    p75,
+    samples,
+    good: samples ? good / samples : 0,
+    needs_improvement: samples ? (samples - good - poor) / samples : 0,
+    poor: samples ? poor / samples : 0,
+  };
+}
+
+/** The raw-rows path (a `path` filter): percentile_cont over the range's rows. */
+async function rawVitalsReport(pool: pg.Pool, q: VitalsQuery): Promise<VitalsReport> {
   const [m, p] = await Promise.all([pool.query<MetricsRow>(vitalsMetricsSql(q)), pool.query<VitalsPage>(vitalsPagesSql(q))]);
   const row = m.rows[0]!;
   const metrics = {} as Record<VitalMetric, MetricSummary>;
-  for (const k of VITAL_METRICS) {
-    const samples = row[`${k}Samples`] ?? 0;
-    const good = row[`${k}Good`] ?? 0;
-    const poor = row[`${k}Poor`] ?? 0;
-    metrics[k] = {
-      p75: row[`${k}P75`] ?? null,
-      samples,
-      good: samples ? good / samples : 0,
-      needs_improvement: samples ? (samples - good - poor) / samples : 0,
-      poor: samples ? poor / samples : 0,
-    };
-  }
+  for (const k of VITAL_METRICS) metrics[k] = summary(row[`${k}Samples`] ?? 0, row[`${k}Good`] ?? 0, row[`${k}Poor`] ?? 0, row[`${k}P75`] ?? null);
+  return { metrics, pages: p.rows };
+}
+
+interface HistogramMetricRow { metric: VitalMetric; p75: number; samples: number; good: number; poor: number }
+
+export async function vitalsReport(pool: pg.Pool, q: VitalsQuery): Promise<VitalsReport> {
+  if (q.path !== null) return rawVitalsReport(pool, q);
+  const h = { siteId: q.siteId, start: q.start, end: q.end, device: q.device };
+  const [m, p] = await Promise.all([
+    pool.query<HistogramMetricRow>(vitalsHistogramMetricsSql(h)),
+    pool.query<VitalsPage>(vitalsHistogramPagesSql(h, VITALS_PAGES)),
+  ]);
+  const metrics = {} as Record<VitalMetric, MetricSummary>;
+  for (const k of VITAL_METRICS) metrics[k] = summary(0, 0, 0, null);
+  for (const r of m.rows) metrics[r.metric] = summary(r.samples, r.good, r.poor, r.p75);
   return { metrics, pages: p.rows };
 }
