@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { JobDefinition } from './types.ts';
 import { partitionJob } from './partitions.ts';
-import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, experimentExposuresJob, experimentExposuresRebuildJob, funnelStateJob, funnelStateRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, searchRollupsJob, searchRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
+import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, experimentExposuresJob, experimentExposuresRebuildJob, funnelReportCacheJob, funnelStateJob, funnelStateRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, searchRollupsJob, searchRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 
@@ -28,6 +28,7 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
     searchRollupsJob(config.FRESHNESS_SECONDS),
     searchRollupsRebuildJob,
     funnelStateJob(config.FRESHNESS_SECONDS),
+    funnelReportCacheJob(config.FRESHNESS_SECONDS),
     funnelStateRebuildJob,
     partitionJob,
     retentionJob,

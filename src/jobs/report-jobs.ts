@@ -6,6 +6,7 @@ import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult 
 import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
 import { rebuildSearchRollups, runSearchRollup, type SearchRollupOutcome } from '../reports/search/rollup.ts';
 import { rebuildFunnelState, runFunnelStateJob, type FunnelStateOutcome } from '../reports/funnel/state-job.ts';
+import { refreshFunnelReportCache } from '../reports/funnel/report-cache.ts';
 import type { JobDefinition, JobResult } from './types.ts';
 
 /**
@@ -179,6 +180,19 @@ export function funnelStateJob(freshnessSeconds: number): JobDefinition {
     description: 'Recompute the saved funnels\' attempts of the visitors with new pageviews, events or changed orders (the saved funnel report reads them); builds new funnels',
     intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
     run: async (ctx) => funnelOutcome(await runFunnelStateJob(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+/** Saved funnels' preset-range reports (sql/083): recomputed from the state when it changed; reads no raw rows. */
+export function funnelReportCacheJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'funnel-report-cache',
+    description: 'Keep each saved funnel\'s report of the last 7, 30 and 90 days (site zone) as of its current state, for the dashboard',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => {
+      const o = await refreshFunnelReportCache(ctx.pool, { signal: ctx.signal });
+      return { rows: o.computed, detail: { funnels: o.funnels, computed: o.computed, current: o.current, raced: o.raced } };
+    },
   };
 }
 

@@ -14,6 +14,9 @@ import { BUCKET_US } from './state-sql.ts';
  * prefix); per unit the deepest, earliest (start time, then id as text) attempt wins — the
  * §4.1 rule. Its times and breakdown value come from that attempt's stored row.
  *
+ * A preset range (last 7/30/90 days in the site's zone, no breakdown) is answered from the
+ * report cache (sql/083) while that holds the current state's report.
+ *
  * Falls back to the ad-hoc query (same numbers, read from raw rows) when the job has not built
  * the funnel yet, or when a range end is not on a quarter hour (no IANA zone today has such a
  * midnight, but the state's pruning buckets assume it).
@@ -26,7 +29,8 @@ export interface SavedReportInput {
   breakdown?: string | undefined;
 }
 
-export type SavedReportSource = 'state' | 'raw';
+/** cache: a preset range's finished report (report-cache.ts), equal to what state would answer. */
+export type SavedReportSource = 'cache' | 'state' | 'raw';
 
 export function stateWalkedCte(input: SavedReportInput): QueryText {
   const startUs = BigInt(input.start.getTime()) * 1000n;
@@ -64,17 +68,45 @@ export function stateWalkedCte(input: SavedReportInput): QueryText {
 }
 
 const aligned = (d: Date) => (d.getTime() * 1000) % BUCKET_US === 0;
+const toUs = (d: Date) => (BigInt(d.getTime()) * 1000n).toString();
+
+/**
+ * Whether the funnel's state is built, and its cached report of exactly [start, end) if one is
+ * current (sql/083, report-cache.ts): same state version, same max(orders.updated_at) of the
+ * site. One round trip either way.
+ */
+export function stateAndCacheSql(siteId: string, funnelId: string, start: Date, end: Date): QueryText {
+  return {
+    text: `SELECT s.version::text AS version, (SELECT max(updated_at) FROM orders WHERE site_id = $1::bigint)::text AS "ordersAt",
+        (SELECT c.report FROM funnel_report_cache c
+         WHERE c.site_id = $1::bigint AND c.funnel_id = $2::bigint AND c.start_us = $3::bigint AND c.end_us = $4::bigint
+           AND c.version = s.version
+           AND c.orders_at IS NOT DISTINCT FROM (SELECT max(updated_at) FROM orders WHERE site_id = $1::bigint)) AS report
+      FROM funnel_state s WHERE s.site_id = $1::bigint AND s.funnel_id = $2::bigint`,
+    values: [siteId, funnelId, toUs(start), toUs(end)],
+  };
+}
+
+export interface StateAndCache {
+  version: string;
+  /** As text: a Date would drop the microseconds the guard compares. */
+  ordersAt: string | null;
+  report: FunnelReport | null;
+}
+
+/** The exact state path alone (also what the cache job stores). */
+export async function stateReport(pool: pg.Pool, input: SavedReportInput): Promise<FunnelReport> {
+  return reportFromWalked(pool, stateWalkedCte(input), { definition: input.funnel, breakdown: input.breakdown });
+}
 
 export async function savedFunnelReport(pool: pg.Pool, input: SavedReportInput): Promise<{ report: FunnelReport; source: SavedReportSource }> {
   const definition = input.funnel;
-  const built = await pool.query({
-    text: 'SELECT 1 FROM funnel_state WHERE site_id = $1::bigint AND funnel_id = $2::bigint',
-    values: [input.siteId, input.funnel.id],
-  });
-  if (built.rowCount === 0 || !aligned(input.start) || !aligned(input.end)) {
+  const state = await pool.query<StateAndCache>(stateAndCacheSql(input.siteId, input.funnel.id, input.start, input.end));
+  if (state.rowCount === 0 || !aligned(input.start) || !aligned(input.end)) {
     const report = await funnelReport(pool, { siteId: input.siteId, start: input.start, end: input.end, definition, breakdown: input.breakdown });
     return { report, source: 'raw' };
   }
-  const report = await reportFromWalked(pool, stateWalkedCte(input), { definition, breakdown: input.breakdown });
-  return { report, source: 'state' };
+  const cached = state.rows[0]!.report;
+  if (cached && !input.breakdown) return { report: cached, source: 'cache' };
+  return { report: await stateReport(pool, input), source: 'state' };
 }
