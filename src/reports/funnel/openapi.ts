@@ -88,7 +88,7 @@ export const funnelOpenApi: OpenApiPaths = {
       summary: "A saved funnel's report (same shape and numbers as the ad-hoc report)", security,
       description: 'Read from the funnel-state job\'s precomputed attempts (as fresh as its last run; equal to the ad-hoc report once it has caught up), or from raw rows until the job has built the funnel.',
       parameters: [siteId, funnelId, ...range, q('breakdown', { type: 'string', enum: [...BREAKDOWNS] }, "the value on the attempt's first step")],
-      responses: { 200: { description: 'funnel report', headers: { 'x-tally-funnel-source': { description: '`state` (precomputed) or `raw` (not built yet)', schema: { type: 'string', enum: ['state', 'raw'] } } }, ...json(report) }, ...errors },
+      responses: { 200: { description: 'funnel report', headers: { 'x-tally-funnel-source': { description: '`cache` (a preset range\'s report kept by the funnel-report-cache job for the current state), `state` (precomputed) or `raw` (not built yet)', schema: { type: 'string', enum: ['cache', 'state', 'raw'] } } }, ...json(report) }, ...errors },
     },
   },
   '/api/v1/sites/{siteId}/funnels/{id}/people.csv': {

@@ -19,7 +19,7 @@ import { BREAKDOWNS, funnelBodySchema, MAX_FUNNEL_RANGE_DAYS, savedFunnelSchema 
  * - `POST …/funnels` (write) → 201, `GET …/funnels` (read), `DELETE …/funnels/:id` (write) → 204;
  * - `GET …/funnels/:id/report?from&to&tz&breakdown` (read): from the precomputed state of the
  *   funnel-state job (saved-report.ts; as fresh as its last run), or from raw rows until the
- *   job has built it (header x-tally-funnel-source: state | raw);
+ *   job has built it (header x-tally-funnel-source: cache | state | raw; cache: report-cache.ts);
  * - `GET …/funnels/:id/people.csv?step&outcome&from&to&tz` (read): streamed by the ad-hoc query.
  * Bad input → 400 naming the field; another site's token → 404 (requireSiteScope).
  */
