@@ -25,30 +25,30 @@ $$ SELECT (CASE WHEN v <= g THEN 0 WHEN v <= p THEN 1 ELSE 2 END) * 100000
 -- Samples per (metric, device, grain, bucket); device '' when ingestion stored none.
 CREATE TABLE vitals_bucket_slots (
   site_id bigint NOT NULL, slot timestamptz NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, slot, metric, device, bucket)
+  PRIMARY KEY (site_id, slot, metric, device, bucket) INCLUDE (samples)
 );
 CREATE TABLE vitals_bucket_days (
   site_id bigint NOT NULL, day date NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, day, metric, device, bucket)
+  PRIMARY KEY (site_id, day, metric, device, bucket) INCLUDE (samples)
 );
 CREATE TABLE vitals_bucket_months (
   site_id bigint NOT NULL, month date NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, month, metric, device, bucket)
+  PRIMARY KEY (site_id, month, metric, device, bucket) INCLUDE (samples)
 );
 
 -- Per page (beacons with a path): lcp, inp, cls per 10-per-e-fold bucket, and metric 'n' (bucket
 -- 0) the page's beacons, which rank the pages.
 CREATE TABLE vitals_page_bucket_slots (
   site_id bigint NOT NULL, slot timestamptz NOT NULL, path text NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, slot, path, metric, device, bucket)
+  PRIMARY KEY (site_id, slot, path, metric, device, bucket) INCLUDE (samples)
 );
 CREATE TABLE vitals_page_bucket_days (
   site_id bigint NOT NULL, day date NOT NULL, path text NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, day, path, metric, device, bucket)
+  PRIMARY KEY (site_id, day, path, metric, device, bucket) INCLUDE (samples)
 );
 CREATE TABLE vitals_page_bucket_months (
   site_id bigint NOT NULL, month date NOT NULL, path text NOT NULL, metric text NOT NULL, device text NOT NULL, bucket integer NOT NULL, samples bigint NOT NULL,
-  PRIMARY KEY (site_id, month, path, metric, device, bucket)
+  PRIMARY KEY (site_id, month, path, metric, device, bucket) INCLUDE (samples)
 );
 
 -- The exact folded samples, one row each (seq = the raw row's ingest_seq, for erasure), read only

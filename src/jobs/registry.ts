@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { JobDefinition } from './types.ts';
 import { partitionJob } from './partitions.ts';
-import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, experimentExposuresJob, experimentExposuresRebuildJob, funnelReportCacheJob, funnelStateJob, funnelStateRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, searchRollupsJob, searchRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
+import { cohortRollupsJob, cohortRollupsRebuildJob, commerceRollupsJob, commerceRollupsRebuildJob, errorGroupsJob, errorGroupsRebuildJob, experimentExposuresJob, experimentExposuresRebuildJob, funnelReportCacheJob, funnelStateJob, funnelStateRebuildJob, heatmapRollupsJob, heatmapRollupsRebuildJob, vitalsRollupsJob, vitalsRollupsRebuildJob, searchRollupsJob, searchRollupsRebuildJob, trafficRebuildJob, trafficRollupJob } from './report-jobs.ts';
 import { retentionJob } from './retention.ts';
 import { dedupCleanupJob, saltJob } from './salts.ts';
 
@@ -21,6 +21,8 @@ export function jobRegistry(config: Pick<Config, 'FRESHNESS_SECONDS'>): JobDefin
     errorGroupsRebuildJob,
     heatmapRollupsJob(config.FRESHNESS_SECONDS),
     heatmapRollupsRebuildJob,
+    vitalsRollupsJob(config.FRESHNESS_SECONDS),
+    vitalsRollupsRebuildJob,
     cohortRollupsJob(config.FRESHNESS_SECONDS),
     cohortRollupsRebuildJob,
     experimentExposuresJob(config.FRESHNESS_SECONDS),

@@ -4,6 +4,7 @@ import { rebuildErrorGroupCounts, runErrorGroupRollup, type ErrorGroupRollupOutc
 import { rebuildExposures, runExposureRollup, type ExposureRollupOutcome } from '../reports/experiment/exposure-rollup.ts';
 import { rebuildRetentionRollup, runRetentionRollup, type RetentionRollupResult } from '../reports/retention/rollup.ts';
 import { rebuildHeatmapRollups, runHeatmapRollup, type HeatmapRollupOutcome } from '../reports/heatmap/rollup.ts';
+import { rebuildVitalsRollups, runVitalsRollup } from '../reports/vitals/rollup.ts';
 import { rebuildSearchRollups, runSearchRollup, type SearchRollupOutcome } from '../reports/search/rollup.ts';
 import { rebuildFunnelState, runFunnelStateJob, type FunnelStateOutcome } from '../reports/funnel/state-job.ts';
 import { refreshFunnelReportCache } from '../reports/funnel/report-cache.ts';
@@ -115,6 +116,23 @@ export function heatmapRollupsJob(freshnessSeconds: number): JobDefinition {
     run: async (ctx) => heatmapOutcome(await runHeatmapRollup(ctx.pool, { signal: ctx.signal })),
   };
 }
+
+/** Web vitals (contract §4.5; sql/073): new vitals beacons into bucket counts and exact samples. */
+export function vitalsRollupsJob(freshnessSeconds: number): JobDefinition {
+  return {
+    name: 'vitals-rollups',
+    description: 'Fold new web-vitals beacons into value-bucket counts (slots, UTC days, UTC months; site-wide and per page) and the exact samples',
+    intervalSeconds: Math.max(1, Math.min(15, Math.floor(freshnessSeconds / 4))),
+    run: async (ctx) => heatmapOutcome(await runVitalsRollup(ctx.pool, { signal: ctx.signal })),
+  };
+}
+
+export const vitalsRollupsRebuildJob: JobDefinition = {
+  name: 'vitals-rollups-rebuild',
+  description: 'Rebuild the web-vitals rollups from the raw vitals (manual: tally jobs run vitals-rollups-rebuild)',
+  intervalSeconds: 0,
+  run: async (ctx) => heatmapOutcome(await rebuildVitalsRollups(ctx.pool, { signal: ctx.signal })),
+};
 
 export const heatmapRollupsRebuildJob: JobDefinition = {
   name: 'heatmap-rollups-rebuild',

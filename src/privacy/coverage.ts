@@ -78,6 +78,14 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   heatmap_selector_days: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
   heatmap_scroll_slots: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts (the visitors\u2019 rows deleted)' },
   heatmap_scroll_days: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
+  // sql/073: vitals bucket counts and exact samples
+  vitals_bucket_slots: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_bucket_days: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_bucket_months: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_page_bucket_slots: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_page_bucket_days: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_page_bucket_months: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
+  vitals_values: { how: 'corrected', by: 'reports/vitals/erase-visitor.ts' },
   // sql/072: heatmap months
   heatmap_cell_months: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
   heatmap_selector_months: { how: 'corrected', by: 'reports/heatmap/erase-visitor.ts' },
@@ -97,6 +105,8 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   search_visitor_uids: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },
   search_session_queries: { how: 'visitor', by: 'reports/search/erase-visitor.ts (the erased visitors\u2019 sessions)' },
   search_click_slots: { how: 'corrected', by: 'reports/search/erase-visitor.ts' },
+  // sql/113: searcher day rows (recomputed from the erased visitors' slot rows, then subtracted)
+  search_searcher_days: { how: 'corrected', by: 'reports/search/erase-visitor.ts (searcher-days.ts)' },
   // sql/112: discount codes (recomputed by revenueRollupSteps, which runs discountRollupSteps)
   order_discount_codes: { how: 'commerce', by: 'privacy/commerce.ts (ON DELETE CASCADE with the order)' },
   discount_code_slots: { how: 'corrected', by: 'privacy/commerce.ts' },

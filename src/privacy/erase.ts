@@ -6,6 +6,7 @@ import { auditSql } from '../sites/audit.ts';
 import { eraseVisitorsFromTraffic } from '../reports/overview/erase-visitor.ts';
 import { eraseVisitorsFromProductTraffic } from '../reports/products/erase-visitor.ts';
 import { eraseVisitorsFromHeatmaps } from '../reports/heatmap/erase-visitor.ts';
+import { eraseVisitorsFromVitals } from '../reports/vitals/erase-visitor.ts';
 import { eraseVisitorsFromErrorGroups } from '../reports/errors/erase-visitor.ts';
 import { RETENTION_ROLLUP_LOCK } from '../reports/retention/rollup.ts';
 import { eraseVisitorsFromExperiments } from '../reports/experiment/erase-visitor.ts';
@@ -94,6 +95,7 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
     const traffic = await step('traffic', () => eraseVisitorsFromTraffic(client, req.siteId, visitorIds));
     const products = await step('product traffic', () => eraseVisitorsFromProductTraffic(client, req.siteId, visitorIds));
     const heatmaps = await step('heatmaps', () => eraseVisitorsFromHeatmaps(client, req.siteId, visitorIds));
+    await step('vitals', () => eraseVisitorsFromVitals(client));
     const errors = await step('error groups', () => eraseVisitorsFromErrorGroups(client, req.siteId, visitorIds));
     const search = await step('search', () => eraseVisitorsFromSearch(client, req.siteId, visitorIds));
     const experiments = await step('experiments', () => eraseVisitorsFromExperiments(client, req.siteId, visitorIds, commerce.erasedOrders));

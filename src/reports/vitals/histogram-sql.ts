@@ -1,4 +1,4 @@
-import { splitRange, splitValues, splitWhere } from '../common/split-range.ts';
+import { splitRange, splitValues } from '../common/split-range.ts';
 import { PAGE_METRICS, VITALS_WATERMARK, vitalsSamplesSelect } from './rollup.ts';
 
 /**
@@ -24,11 +24,16 @@ export interface HistogramQuery { siteId: string; start: Date; end: Date; device
 const head = (q: HistogramQuery) => [q.siteId, q.start, q.end, q.device, ...splitValues(splitRange(q.start, q.end, { months: true }), true)];
 const DEVICE = `($4::text IS NULL OR device = $4::text)`;
 
+/**
+ * Every grain of a count table over the split range. Head and tail are separate selects (not one
+ * OR), so each is one index range and can be an index-only scan: with the OR, PostgreSQL took a
+ * bitmap heap scan of vitals_bucket_slots, 244 ms for 29,234 rows (3M demo, 30 days).
+ */
 function grains(table: string, cols: string, where: string): string {
-  const w = splitWhere(5);
-  return [`SELECT ${cols} FROM ${table}_days WHERE site_id = $1::bigint AND ${DEVICE} AND ${where} AND ${w.days}`,
-    `SELECT ${cols} FROM ${table}_slots WHERE site_id = $1::bigint AND ${DEVICE} AND ${where} AND ${w.slots}`,
-    `SELECT ${cols} FROM ${table}_months WHERE site_id = $1::bigint AND ${DEVICE} AND ${where} AND ${w.months}`].join('\n UNION ALL ');
+  const from = (grain: string, col: string, type: string, a: number, b: number) =>
+    `SELECT ${cols} FROM ${table}_${grain} WHERE site_id = $1::bigint AND ${DEVICE} AND ${where} AND ${col} >= $${a}::${type} AND ${col} < $${b}::${type}`;
+  return [from('days', 'day', 'date', 5, 6), from('days', 'day', 'date', 7, 8), from('slots', 'slot', 'timestamptz', 9, 10),
+    from('slots', 'slot', 'timestamptz', 11, 12), from('months', 'month', 'date', 13, 14)].join('\n    UNION ALL ');
 }
 
 /** The raw rows of the range past the watermark, and their samples (CTEs `fresh_rows`, `fresh`). */
@@ -51,8 +56,11 @@ function localise(key: string[], bucketCol: string, valuesJoin: string): string 
   need AS (SELECT c.*, t.lo, t.hi FROM cum c JOIN target t ON ${on('c', 't')}
            WHERE (t.lo >= c.before AND t.lo < c.before + c.n) OR (t.hi >= c.before AND t.hi < c.before + c.n)),
   vals AS (SELECT ${key.map((c) => `need.${c}`).join(', ')}, need.bucket, need.before, need.lo, need.hi, v.value
-           FROM need JOIN vitals_values v ON v.site_id = $1::bigint AND ${key.map((c) => `v.${c} = need.${c}`).join(' AND ')} AND v.${bucketCol} = need.bucket
-             AND v.at >= $2::timestamptz AND v.at < $3::timestamptz AND ($4::text IS NULL OR v.device = $4::text)${valuesJoin}
+           FROM need CROSS JOIN LATERAL (
+             SELECT v.value FROM vitals_values v
+             WHERE v.site_id = $1::bigint AND ${key.map((c) => `v.${c} = need.${c}`).join(' AND ')} AND v.${bucketCol} = need.bucket
+               AND v.at >= $2::timestamptz AND v.at < $3::timestamptz AND ($4::text IS NULL OR v.device = $4::text)${valuesJoin}
+             OFFSET 0) v
            UNION ALL
            SELECT ${key.map((c) => `need.${c}`).join(', ')}, need.bucket, need.before, need.lo, need.hi, f.value
            FROM need JOIN fresh f ON ${on('f', 'need')} AND f.${bucketCol} = need.bucket),
