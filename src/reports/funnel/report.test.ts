@@ -3,6 +3,7 @@ import { rng, upsert } from '../../../test/helpers/commerce-data.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { bruteBreakdown, bruteSteps, bruteUnits, type RawActivity, type RawFunnelOrder } from '../../../test/helpers/funnel-brute.ts';
 import { ingestDirect } from '../../ingest/writer/direct.ts';
+import { runSearchRollup } from '../search/rollup.ts';
 import { createSite } from '../../sites/sites.ts';
 import { addDays, localDateToUtc } from '../common/params.ts';
 import { funnelPeople, funnelReport, type StepReport } from './report.ts';
@@ -107,6 +108,12 @@ beforeAll(async () => {
   const res = await ingestDirect(db.pool, { siteId, events: data.beacons });
   expect(res.rejected).toEqual([]);
   await upsert(db.pool, siteId, 'orders', data.orders);
+  await loadRaw();
+}, 60_000);
+afterAll(async () => db?.drop());
+
+/** The stored rows, as the brute force reads them. */
+async function loadRaw() {
   const pvs = await db.pool.query(`SELECT 'pageview' AS kind, event_id::text AS id, visitor_id, session_id, occurred_at, user_id, path, NULL AS name, NULL::jsonb AS props, channel, device, country, browser, utm_source, utm_campaign FROM pageviews WHERE site_id = $1
     UNION ALL SELECT 'event', event_id::text, visitor_id, session_id, occurred_at, user_id, path, name, props, channel, device, country, browser, NULL, NULL FROM events WHERE site_id = $1`, [siteId]);
   acts = pvs.rows.map((r) => ({
@@ -116,8 +123,7 @@ beforeAll(async () => {
   }));
   const os = await db.pool.query('SELECT id, visitor_id, customer_id, status, created_at, currency, total FROM orders WHERE site_id = $1', [siteId]);
   orders = os.rows.map((r) => ({ id: r.id, visitorId: r.visitor_id, customerId: r.customer_id, status: r.status, at: (r.created_at as Date).getTime(), currency: r.currency, total: Number(r.total) }));
-}, 60_000);
-afterAll(async () => db?.drop());
+}
 
 function expectSteps(actual: StepReport[], expected: ReturnType<typeof bruteSteps>) {
   expect(actual.map((s) => s.count)).toEqual(expected.map((s) => s.count));
@@ -196,5 +202,24 @@ describe('funnel report against the brute force', () => {
     const paid = await visitorsAt({ steps: [{ type: 'pageview', path: '/checkout' }, { type: 'order' }], window_seconds: 3600, order: 'ordered', unit: 'visitor' }, 1);
     expect(paid).toContain('cust');
     expect(paid).not.toContain('cancel');
+  });
+
+  // Runs last: it adds rows. The uid link reads search_visitor_uids up to the search job's
+  // watermark and the raw rows past it (query.ts); both halves must give the brute force's numbers.
+  it('links customer ids from the search job\'s uid table and from the raw rows past its watermark', async () => {
+    await runSearchRollup(db.pool);
+    const t = START.getTime() + 3 * 86_400_000 + 12 * 3_600_000;
+    const late = await ingestDirect(db.pool, { siteId, events: [{ type: 'pageview', vid: 'late-uid', sid: 'lu1', ts: t, url: 'https://shop.test/checkout', uid: 'cust-late' }] });
+    expect(late.rejected).toEqual([]);
+    await upsert(db.pool, siteId, 'orders', [{ id: 'o-late-uid', customer_id: 'cust-late', status: 'paid', currency: 'EUR', subtotal: 700, discount: 0, tax: 0, shipping: 0, total: 700,
+      created_at: new Date(t + 5 * MIN).toISOString(), items: [{ product_id: 'p1', name: 'P', quantity: 1, unit_price: 700 }] }]);
+    await loadRaw();
+    const toOrder: FunnelDefinition = { steps: [{ type: 'pageview', path: '/checkout' }, { type: 'order' }], window_seconds: 3600, order: 'ordered', unit: 'visitor' };
+    for (const definition of [toOrder, { steps: shop, window_seconds: 3 * 3600, order: 'ordered', unit: 'visitor' } as FunnelDefinition]) {
+      const report = await funnelReport(db.pool, { siteId, start: START, end: END, definition });
+      expectSteps(report.steps, bruteSteps(definition, bruteUnits(definition, acts, orders, START.getTime(), END.getTime())));
+    }
+    const paid = (await funnelPeople(db.pool, { siteId, start: START, end: END, definition: toOrder }, { step: 1, outcome: 'converted', limit: 10_000 })).map((p) => p.visitor_id);
+    expect(paid).toEqual(expect.arrayContaining(['cust', 'late-uid']));
   });
 });
