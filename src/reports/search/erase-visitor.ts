@@ -1,11 +1,13 @@
 import type pg from 'pg';
 import { foldClicks, toSearchesAndClicks, type RawSearchEvent, type RawSearchPageview } from './rollup-fold.ts';
 import { SEARCH_WATERMARK } from './rollup.ts';
+import { subtractVisitorsFromSearcherDays } from './searcher-days.ts';
 
 /**
  * Erasing visitors from the search rollups (contract §8; src/privacy runs it), under the search
  * job's lock. Their per-visitor slot rows, uid links and (session, query) states are theirs alone
- * and go. search_click_slots is additive per (slot, query) and a session is one visitor's, so
+ * and go; their searcher day rows (sql/113) are subtracted. search_click_slots is additive per
+ * (slot, query) and a session is one visitor's, so
  * their contribution is the job's own fold (rollup-fold.ts) of their folded rows (at or below the
  * watermark) from an empty state — the click rule is order-free, so that equals what the batches
  * added — and it is subtracted from those slots only. Pageview searches use the site's current
@@ -45,6 +47,8 @@ export async function eraseVisitorsFromSearch(client: pg.ClientBase, siteId: str
     // A rebuild writes a slot row only for a slot with a click; position_sum may carry float dust.
     await client.query({ text: `DELETE FROM search_click_slots t USING ${d} WHERE ${on} AND t.clicks = 0 AND t.clicked = 0 AND t.positions = 0`, values });
   }
+  // Their searcher day rows (sql/113) come from their slot rows alone: subtracted before those go.
+  await subtractVisitorsFromSearcherDays(client, siteId, visitorIds);
   let searchRows = 0;
   for (const table of ['search_visitor_slots', 'search_visitor_uids']) {
     const r = await client.query({ text: `DELETE FROM ${table} WHERE site_id = $1::bigint AND visitor_id = ANY ($2::text[])`, values: [siteId, visitorIds] });

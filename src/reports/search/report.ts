@@ -45,6 +45,14 @@ export const MAX_QUERIES = 100;
 const WINDOW = `interval '168 hours'`;
 const WINDOW_MS = 168 * 3_600_000; // 7 days of elapsed time, whatever the session's zone and DST
 
+const DAY_MS = 86_400_000;
+/** The whole UTC days inside [start, end) as [dayStart, dayEnd); none (both = end) when the range holds no whole UTC day. */
+export function wholeUtcDays(start: Date, end: Date): [Date, Date] {
+  const first = Math.ceil(start.getTime() / DAY_MS) * DAY_MS;
+  const last = Math.floor(end.getTime() / DAY_MS) * DAY_MS;
+  return first < last ? [new Date(first), new Date(last)] : [end, end];
+}
+
 export function searchReportSql(siteId: string, currency: string, start: Date, end: Date, limit = MAX_QUERIES) {
   const text = `WITH v AS (
       SELECT query, visitor_id, searches, known, zero, first_at, last_at FROM search_visitor_slots
@@ -77,12 +85,33 @@ export function searchReportSql(siteId: string, currency: string, start: Date, e
       JOIN v ON v.visitor_id = l.visitor_id AND v.first_at <= l.created_at AND v.last_at >= l.created_at - ${WINDOW}
     ), att_q AS (
       SELECT query, count(*) AS orders, sum(total) AS revenue FROM (SELECT DISTINCT query, id, total FROM att) o GROUP BY query
-    ), qv AS (
-      SELECT query, visitor_id, sum(searches) AS searches, sum(zero) AS zero, sum(known) AS known FROM v GROUP BY query, visitor_id
+    ), s_parts AS (
+      -- Distinct searchers per query (zero_only: with a zero-result search), sql/113: the whole UTC
+      -- days [$7, $8) from the day rows, pairs whose previous slot is before the range; the partial
+      -- days at the edges from the slot rows: every pair of [$2, $7), and the pairs of [$8, $3) with
+      -- no slot in [$2, $8). Grouping every slot row by (query, visitor) instead cost ≈ 200 of 880 ms.
+      SELECT zero_only, query, sum(visitors) AS n FROM search_searcher_days
+      WHERE site_id = $1::bigint AND day >= $7::timestamptz AND day < $8::timestamptz AND prev_slot < $2::timestamptz
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT z.zero_only, e.query, count(DISTINCT e.visitor_id) FROM search_visitor_slots e CROSS JOIN (VALUES (false), (true)) z(zero_only)
+      WHERE e.site_id = $1::bigint AND e.slot >= $2::timestamptz AND e.slot < $7::timestamptz AND (NOT z.zero_only OR e.zero > 0)
+      GROUP BY 1, 2
+      UNION ALL
+      SELECT z.zero_only, e.query, count(*) FROM (
+          SELECT query, visitor_id, bool_or(zero > 0) AS has_zero FROM search_visitor_slots
+          WHERE site_id = $1::bigint AND slot >= $8::timestamptz AND slot < $3::timestamptz GROUP BY 1, 2
+        ) e CROSS JOIN (VALUES (false), (true)) z(zero_only)
+      WHERE (NOT z.zero_only OR e.has_zero) AND NOT EXISTS (
+        SELECT 1 FROM search_visitor_slots s WHERE s.site_id = $1::bigint AND s.visitor_id = e.visitor_id AND s.query = e.query
+          AND s.slot >= $2::timestamptz AND s.slot < $8::timestamptz AND (NOT z.zero_only OR s.zero > 0))
+      GROUP BY 1, 2
+    ), sq AS (
+      SELECT query, sum(n) FILTER (WHERE NOT zero_only) AS searchers, sum(n) FILTER (WHERE zero_only) AS zero_searchers FROM s_parts GROUP BY query
     ), q AS (
-      SELECT query, sum(searches) AS searches, count(*) AS searchers, sum(zero) AS zero, sum(known) AS known,
-        count(*) FILTER (WHERE zero > 0) AS zero_searchers
-      FROM qv GROUP BY query
+      SELECT s.query, s.searches, s.zero, s.known, coalesce(sq.searchers, 0) AS searchers, coalesce(sq.zero_searchers, 0) AS zero_searchers
+      FROM (SELECT query, sum(searches) AS searches, sum(zero) AS zero, sum(known) AS known FROM v GROUP BY query) s
+      LEFT JOIN sq ON sq.query = s.query
     ), top AS (
       SELECT q.query, q.searches, q.searchers, q.zero, coalesce(c.clicked, 0) AS clicked,
         CASE WHEN c.positions > 0 THEN c.position_sum / c.positions END AS avg_position,
@@ -106,7 +135,8 @@ export function searchReportSql(siteId: string, currency: string, start: Date, e
           ORDER BY zero DESC, query COLLATE "C"), '[]') FROM zq) AS "zeroQueries"`;
     // $6 = end + 7 days, computed here: `$3 + interval` is not immutable, so the planner guessed 294 paid
   // orders for 43 529 and chose an index probe per order (3M demo, 2026-12-04).
-  return { text, values: [siteId, start, end, currency, limit, new Date(end.getTime() + WINDOW_MS)] };
+  const [dayStart, dayEnd] = wholeUtcDays(start, end);
+  return { text, values: [siteId, start, end, currency, limit, new Date(end.getTime() + WINDOW_MS), dayStart, dayEnd] };
 }
 
 interface Row {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { runWatermarkRollup, type WatermarkRollupOptions, type WatermarkRollupOutcome } from '../common/watermark-rollup.ts';
+import { withSearcherDays } from './searcher-days.ts';
 import { foldClicks, sessionKey, toSearchesAndClicks, visitorSlotRows, type RawSearchEvent, type RawSearchPageview, type SessionState } from './rollup-fold.ts';
 
 /**
@@ -83,16 +84,19 @@ async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise
 
   const visitors = visitorSlotRows(searches);
   if (visitors.length) {
-    await client.query({
-      text: `INSERT INTO search_visitor_slots AS t (site_id, slot, query, visitor_id, searches, known, zero, first_at, last_at)
-             SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[])
-             ON CONFLICT (site_id, slot, query, visitor_id) DO UPDATE SET
-               searches = t.searches + EXCLUDED.searches, known = t.known + EXCLUDED.known, zero = t.zero + EXCLUDED.zero,
-               first_at = least(t.first_at, EXCLUDED.first_at), last_at = greatest(t.last_at, EXCLUDED.last_at)`,
-      values: [
-        visitors.map((r) => r.siteId), visitors.map((r) => iso(r.slot)), visitors.map((r) => r.query), visitors.map((r) => r.visitorId),
-        visitors.map((r) => r.searches), visitors.map((r) => r.known), visitors.map((r) => r.zero), visitors.map((r) => iso(r.firstAt)), visitors.map((r) => iso(r.lastAt)),
-      ],
+    // The pairs' searcher day rows (sql/113) are recomputed around the upsert (searcher-days.ts).
+    await withSearcherDays(client, visitors, async () => {
+      await client.query({
+        text: `INSERT INTO search_visitor_slots AS t (site_id, slot, query, visitor_id, searches, known, zero, first_at, last_at)
+               SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[])
+               ON CONFLICT (site_id, slot, query, visitor_id) DO UPDATE SET
+                 searches = t.searches + EXCLUDED.searches, known = t.known + EXCLUDED.known, zero = t.zero + EXCLUDED.zero,
+                 first_at = least(t.first_at, EXCLUDED.first_at), last_at = greatest(t.last_at, EXCLUDED.last_at)`,
+        values: [
+          visitors.map((r) => r.siteId), visitors.map((r) => iso(r.slot)), visitors.map((r) => r.query), visitors.map((r) => r.visitorId),
+          visitors.map((r) => r.searches), visitors.map((r) => r.known), visitors.map((r) => r.zero), visitors.map((r) => iso(r.firstAt)), visitors.map((r) => iso(r.lastAt)),
+        ],
+      });
     });
   }
 
@@ -136,7 +140,7 @@ export async function rebuildSearchRollups(pool: pg.Pool, options: SearchRollupO
   try {
     await client.query('BEGIN');
     await client.query({ text: `SELECT pg_advisory_xact_lock(hashtext($1::text))`, values: [LOCK] });
-    await client.query(`TRUNCATE search_visitor_slots, search_click_slots, search_session_queries, search_visitor_uids`);
+    await client.query(`TRUNCATE search_visitor_slots, search_searcher_days, search_click_slots, search_session_queries, search_visitor_uids`);
     await client.query({ text: `UPDATE rollup_watermarks SET seq = 0, updated_at = now() WHERE name = $1::text`, values: [SEARCH_WATERMARK] });
     await client.query('COMMIT');
   } catch (error) {
