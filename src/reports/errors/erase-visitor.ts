@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { firstFrame } from './fingerprint.ts';
-import { ERROR_GROUPS_WATERMARK } from './groups-rollup.ts';
+import { ERROR_GROUPS_WATERMARK, relinkErrorPeopleSql } from './groups-rollup.ts';
 
 /**
  * Erasing visitors from the error groups (contract §8; src/privacy runs it). Per-slot occurrence
  * counts are additive: the erased visitors' folded occurrences (at or below the error-groups
  * watermark, locked so no batch runs in between) are subtracted from their (slot, group, browser)
- * rows; their (visitor, session) rows go. first/last seen and the latest sample (message, stack,
+ * rows; their (visitor, session) rows go and the chains they were in are re-linked. first/last seen and the latest sample (message, stack,
  * file, line) are not additive, so each affected group is recomputed from its remaining folded
  * occurrences; a group left with none is deleted (its message and stack were only the erased
  * person's). Input: the temp table `er_err` (src/privacy/raw-rows.ts), before the raw delete.
@@ -28,12 +28,18 @@ export async function eraseVisitorsFromErrorGroups(client: pg.ClientBase, siteId
   const on = `t.site_id = d.site_id AND t.group_id = d.group_id AND t.slot = d.slot AND t.browser = d.browser`;
   await client.query(`UPDATE error_group_slots t SET occurrences = t.occurrences - d.n FROM er_eg d WHERE ${on}`);
   await client.query(`DELETE FROM error_group_slots t USING er_eg d WHERE ${on} AND t.occurrences = 0`);
+  // The deleted pairs' chains are re-linked (sql/074): a session key shared with another visitor
+  // keeps its other rows, whose predecessor may have been an erased row.
+  await client.query(`CREATE TEMP TABLE er_egv (site_id bigint, group_id bigint, visitor_key bigint, session_key bigint) ON COMMIT DROP`);
   await client.query({
-    text: `DELETE FROM error_group_visitors t USING (SELECT DISTINCT site_id, group_id, slot FROM er_eg) d
-           WHERE t.site_id = d.site_id AND t.group_id = d.group_id AND t.slot = d.slot
-             AND t.visitor_key = ANY (SELECT hashtextextended(v, 0) FROM unnest($1::text[]) v)`,
+    text: `WITH d AS (DELETE FROM error_group_visitors t USING (SELECT DISTINCT site_id, group_id, slot FROM er_eg) d
+                      WHERE t.site_id = d.site_id AND t.group_id = d.group_id AND t.slot = d.slot
+                        AND t.visitor_key = ANY (SELECT hashtextextended(v, 0) FROM unnest($1::text[]) v)
+                      RETURNING t.site_id, t.group_id, t.visitor_key, t.session_key)
+           INSERT INTO er_egv SELECT site_id, group_id, visitor_key, session_key FROM d`,
     values: [visitorIds],
   });
+  for (const text of relinkErrorPeopleSql('er_egv')) await client.query(text);
   // The remaining occurrences of each affected group (the erased rows are still there: left out).
   const rest = await client.query<{ groupId: string; firstSeen: Date | null; lastSeen: Date | null; message: string | null; stack: string | null; file: string | null; line: number | null; seq: string | null }>({
     text: `SELECT g.group_id::text AS "groupId", a.first_seen AS "firstSeen", a.last_seen AS "lastSeen",

@@ -16,7 +16,7 @@ import { firstFrame } from './fingerprint.ts';
  * regression rule: a resolved group whose batch holds an occurrence with ts later than
  * resolved_at is open again with regressed = true; ignored groups keep their status), then the
  * per (quarter-hour slot, group, browser) counts, incremented, and the slot's (visitor, session)
- * pairs, inserted once.
+ * pairs, inserted once, with the chains of the pairs they touch re-linked (sql/074).
  */
 
 export const ERROR_GROUPS_WATERMARK = 'error-groups';
@@ -46,6 +46,26 @@ const BATCH = `ingest_seq > $1::bigint AND ingest_seq <= $2::bigint`;
 const NEWER = `(EXCLUDED.last_seen, EXCLUDED.latest_seq) > (g.last_seen, g.latest_seq)`;
 /** The batch has an occurrence whose ts is later than the group's resolution (contract §4.4). */
 const REGRESSES = `(g.status = 'resolved' AND EXCLUDED.last_seen > g.resolved_at)`;
+
+/**
+ * Re-links the visitor and session chains (sql/074) of every (group, visitor) and (group,
+ * session) pair in `touched` (a table with site_id, group_id, visitor_key, session_key): each row's
+ * prev_*_slot becomes the slot of the row before it in its chain, so rows folded late (before
+ * rows already linked) and rows erased leave every chain exact. Only changed rows are written.
+ */
+export function relinkErrorPeopleSql(touched: string): string[] {
+  const relink = (key: 'visitor_key' | 'session_key', other: 'visitor_key' | 'session_key', col: string) =>
+    `UPDATE error_group_visitors t SET ${col} = c.prev
+     FROM (SELECT v.site_id, v.slot, v.group_id, v.visitor_key, v.session_key,
+                  lag(v.slot) OVER (PARTITION BY v.site_id, v.group_id, v.${key} ORDER BY v.slot, v.${other}) AS prev
+           FROM error_group_visitors v
+           JOIN (SELECT DISTINCT site_id, group_id, ${key} FROM ${touched}) k
+             ON k.site_id = v.site_id AND k.group_id = v.group_id AND k.${key} = v.${key}) c
+     WHERE t.site_id = c.site_id AND t.slot = c.slot AND t.group_id = c.group_id
+       AND t.visitor_key = c.visitor_key AND t.session_key = c.session_key
+       AND t.${col} IS DISTINCT FROM c.prev`;
+  return [relink('visitor_key', 'session_key', 'prev_visitor_slot'), relink('session_key', 'visitor_key', 'prev_session_slot')];
+}
 
 /** One batch (lo, hi] on a client inside a transaction. */
 async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise<{ rows: number; groups: number }> {
@@ -99,13 +119,16 @@ async function foldBatch(client: pg.PoolClient, lo: number, hi: number): Promise
     values: [lo, hi],
   });
   await client.query({
-    text: `INSERT INTO error_group_visitors (site_id, slot, group_id, visitor_key, session_key)
-           SELECT DISTINCT e.site_id, tally_slot(e.occurred_at), g.id, hashtextextended(e.visitor_id, 0), hashtextextended(e.session_id, 0)
+    text: `CREATE TEMP TABLE eg_people ON COMMIT DROP AS
+           SELECT DISTINCT e.site_id, tally_slot(e.occurred_at) AS slot, g.id AS group_id,
+                  hashtextextended(e.visitor_id, 0) AS visitor_key, hashtextextended(e.session_id, 0) AS session_key
            FROM errors e JOIN error_groups g ON g.site_id = e.site_id AND g.fingerprint = e.fingerprint
-           WHERE e.${BATCH}
-           ON CONFLICT DO NOTHING`,
+           WHERE e.${BATCH}`,
     values: [lo, hi],
   });
+  await client.query(`INSERT INTO error_group_visitors (site_id, slot, group_id, visitor_key, session_key)
+                      SELECT site_id, slot, group_id, visitor_key, session_key FROM eg_people ON CONFLICT DO NOTHING`);
+  for (const text of relinkErrorPeopleSql('eg_people')) await client.query(text);
   const rows = await client.query<{ n: number }>(`SELECT coalesce(sum(n), 0)::float8 AS "n" FROM eg_batch`);
   return { rows: rows.rows[0]!.n, groups: upsert.rowCount ?? 0 };
 }
