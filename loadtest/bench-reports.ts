@@ -25,20 +25,13 @@ import { loadConfig } from '../src/config.ts';
 import { startEmbedded } from '../src/db/embedded.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { createPool } from '../src/db/pool.ts';
-import { runJobsNow } from '../src/jobs/run.ts';
-import { runTrafficRollup } from '../src/reports/overview/traffic-rollup.ts';
-import { runDemo } from '../src/demo/run.ts';
-import { runProductTrafficRollup } from '../src/reports/products/traffic-rollup.ts';
 import { createLogger } from '../src/log.ts';
 import { addDays, localDateToUtc, todayIn } from '../src/reports/common/params.ts';
 import { startServer } from '../src/server.ts';
-import { createSite } from '../src/sites/sites.ts';
-import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
-import { featureCases, seedDiscountCodes } from './bench-reports-features.ts';
-import { addLastHourFeatureRows, buildFeatureRollups, keepUpFeatureRollups } from './bench-reports-jobs.ts';
+import { featureCases } from './bench-reports-features.ts';
+import { prepareData, reusePrepared } from './bench-reports-prepare.ts';
 import { RAW } from './bench-reports-raw.ts';
 
-const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000_000);
 const ITER = Number(process.env.BENCH_ITER ?? 40);
 const RAW_RUNS = Number(process.env.BENCH_RAW_RUNS ?? 3);
 // Time budgets so one slow report cannot stall the run (the ad-hoc funnel took 2.4 s per request
@@ -50,9 +43,6 @@ const DAYS = (process.env.BENCH_DAYS ?? '7,30,90').split(',').map(Number);
 const CASE_SECONDS = Number(process.env.BENCH_CASE_SECONDS ?? 90);
 const RAW_TIMEOUT_S = Number(process.env.BENCH_RAW_TIMEOUT_S ?? 600);
 const DATA = process.env.BENCH_DATA ?? 'demo';
-const VISITS = Math.round(EVENTS / 10);
-const ORDERS = Math.round(EVENTS / 50);
-const VISITORS = Math.round(VISITS * 0.4);
 const TZ = 'America/New_York';
 
 const log = (msg: string) => process.stderr.write(`[bench-reports ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
@@ -89,74 +79,20 @@ async function main(): Promise<void> {
     client.release();
     const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', PORT: '0', HOST: '127.0.0.1', TALLY_DATA_DIR: dir, PG_POOL_MAX: '12' });
     const ctx = { pool, config, logger: createLogger('silent') };
-    await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
-    const genStart = performance.now();
-    let site: { id: string; token: string };
-    let visits = VISITS;
-    if (DATA === 'demo') {
-      log(`tally demo --events ${EVENTS} --orders ${ORDERS} (scale mode)`);
-      const demo = await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: ORDERS }, log);
-      site = demo.site;
-      visits = demo.stats.visits;
-      log(`demo: ${JSON.stringify(demo.stats)} in ${round(demo.seconds)} s`);
-    } else {
-      site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
-      log(`generating ${EVENTS} events (${VISITS} visits) and ${ORDERS} orders`);
-      const chunk = 100_000;
-      for (let from = 0; from < VISITS; from += chunk) {
-        await generateTraffic(pool, site.id, from, Math.min(VISITS, from + chunk), VISITORS);
-        log(`  visits ${Math.min(VISITS, from + chunk)}/${VISITS}`);
-      }
-      await generateCommerce(pool, site.id, ORDERS, VISITORS);
-    }
-    if (await seedDiscountCodes(pool, site.id)) log('seeded discount codes (loadtest/bench-discounts-raw.ts)');
-    await pool.query('VACUUM ANALYZE');
-    const counts = (await pool.query<{ pv: number; ev: number; raw: number; o: number }>(
-      `SELECT (SELECT count(*) FROM pageviews) AS pv, (SELECT count(*) FROM events) AS ev, (SELECT count(*) FROM orders) AS o,
-        (SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + (SELECT count(*) FROM heatmap_points)
-        + (SELECT count(*) FROM errors) + (SELECT count(*) FROM vitals) AS raw`,
-    )).rows[0]!;
-    log(`generated in ${round((performance.now() - genStart) / 1000)} s: ${JSON.stringify(counts)}`);
-
-    // Full build of the traffic rollups = a rebuild from scratch.
-    log('traffic rollups: full build');
-    const [rebuildMs, built] = await timeIt(() => runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 }));
-    const [commerceMs, commerce] = await timeIt(() => runJobsNow(ctx, 'commerce-rollups'));
-    // The feature reports' rollups (errors, heatmaps, vitals, cohorts, exposures, saved funnels …).
-    const featureBuild = await buildFeatureRollups(ctx, log);
-    await pool.query('VACUUM ANALYZE');
-    log(`traffic rebuild ${round(rebuildMs / 1000)} s (${built.rows} pageviews, steps ${JSON.stringify(built.stepMs)}), commerce ${round(commerceMs / 1000)} s ok=${commerce.every((o) => o.ok)}`);
-
-    // Keep-up: new events (as if just ingested: the last hour; returning visitors of the dataset
-    // among new ones) folded in by one incremental run of each job a beacon goes through.
-    const inc = Math.max(10_000, Math.round(EVENTS / 50));
-    const seq0 = (await pool.query<{ seq: string }>(`SELECT last_value::text AS seq FROM tally_ingest_seq`)).rows[0]!.seq;
-    await generateTraffic(pool, site.id, 50_000_000, 50_000_000 + Math.round(inc / 10), VISITORS, 3600);
-    const fresh = (await pool.query<{ pv: number; ev: number }>(
-      `SELECT (SELECT count(*) FROM pageviews WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS pv,
-        (SELECT count(*) FROM events WHERE ingest_seq > (SELECT seq FROM rollup_watermarks WHERE name = 'traffic')) AS ev`,
-    )).rows[0]!;
-    // Heatmap points, errors and vitals for the feature jobs: 2 % of each table, as the
-    // pageviews and events above are 2 % of the data set.
-    await addLastHourFeatureRows(pool, site.id, 0.02);
-    await pool.query('ANALYZE pageviews, events, vitals, heatmap_points, errors');
-    const [incMs, incRun] = await timeIt(() => runTrafficRollup(pool));
-    const [ptMs] = await timeIt(() => runProductTrafficRollup(pool));
-    const incEventsPerSecond = Math.round((fresh.pv + fresh.ev) / ((incMs + ptMs) / 1000));
-    log(`incremental: ${incRun.rows} new pageviews (of ${fresh.pv}) in ${round(incMs)} ms ${JSON.stringify(incRun.stepMs)}; `
-      + `product traffic ${round(ptMs)} ms; ${fresh.pv + fresh.ev} new events → ${incEventsPerSecond} events/s`);
-    const featureKeepUp = await keepUpFeatureRollups(ctx, log, seq0);
-
+    // BENCH_REUSE=1 (with BENCH_DIR): the data set and builds of an earlier run kept there
+    // (bench-reports-prepare.ts) — only a catch-up run of every job, then the HTTP phase.
+    const prep = process.env.BENCH_REUSE ? await reusePrepared(ctx, dir, log) : await prepareData(ctx, dir, log);
+    const { site, visits, counts, rebuildMs, builtRows, incRows, incMs, incEvents, incEventsPerSecond, ptMs, commerceMs, featureBuild, featureKeepUp } = prep;
     if (process.env.BENCH_SKIP_HTTP) return;
     const server = await startServer(config, createLogger('silent'));
     const rawPool = createPool(`${pg.url}?options=${encodeURIComponent(`-c statement_timeout=${RAW_TIMEOUT_S * 1000}`)}`, { max: 12, connectionTimeoutMillis: 60_000 });
     const results: { endpoint: string; days: number; status: number; n: number; first: number; p50: number; p95: number; rawP50: number | null; speedup: number | null; rawTimedOut?: boolean }[] = [];
     const summary = {
       data: DATA, rawRows: counts.raw, events: counts.pv + counts.ev, pageviews: counts.pv, visits, orders: counts.o,
-      trafficRebuildSeconds: round(rebuildMs / 1000), trafficRebuildRowsPerSecond: Math.round(built.rows / (rebuildMs / 1000)),
-      incrementalRows: incRun.rows, incrementalRowsPerSecond: Math.round(incRun.rows / (incMs / 1000)),
-      incrementalEvents: fresh.pv + fresh.ev, incrementalEventsPerSecond: incEventsPerSecond, productTrafficMs: round(ptMs),
-      commerceRebuildSeconds: round(commerceMs / 1000), featureBuild, featureKeepUp, results,
+      trafficRebuildSeconds: round(rebuildMs / 1000), trafficRebuildRowsPerSecond: Math.round(builtRows / (rebuildMs / 1000)),
+      incrementalRows: incRows, incrementalRowsPerSecond: Math.round(incRows / (incMs / 1000)),
+      incrementalEvents: incEvents, incrementalEventsPerSecond: incEventsPerSecond, productTrafficMs: round(ptMs),
+      commerceRebuildSeconds: round(commerceMs / 1000), featureBuild, featureKeepUp, reused: Boolean(process.env.BENCH_REUSE), results,
     };
     try {
       const today = todayIn(TZ);
