@@ -100,6 +100,10 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   retention_customer_first: { how: 'corrected', by: 'privacy/commerce.ts (commerceSteps for the affected customers)' },
   retention_customer_slots: { how: 'corrected', by: 'privacy/commerce.ts' },
   retention_order_state: { how: 'corrected', by: 'privacy/commerce.ts' },
+  // sql/091: visitor cohort counts (the erased visitors' contribution subtracted, then their period rows deleted)
+  retention_cohort_zones: { how: 'none', by: 'the zone each site\'s cohort counts are kept in' },
+  retention_visitor_periods: { how: 'visitor', by: 'reports/retention/cohort-counts.ts eraseVisitorsFromCohortCounts' },
+  retention_cohort_counts: { how: 'corrected', by: 'reports/retention/cohort-counts.ts eraseVisitorsFromCohortCounts' },
   // sql/111: site search
   search_visitor_slots: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },
   search_visitor_uids: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },

@@ -8,6 +8,7 @@ import { eraseVisitorsFromProductTraffic } from '../reports/products/erase-visit
 import { eraseVisitorsFromHeatmaps } from '../reports/heatmap/erase-visitor.ts';
 import { eraseVisitorsFromVitals } from '../reports/vitals/erase-visitor.ts';
 import { eraseVisitorsFromErrorGroups } from '../reports/errors/erase-visitor.ts';
+import { eraseVisitorsFromCohortCounts } from '../reports/retention/cohort-counts.ts';
 import { RETENTION_ROLLUP_LOCK } from '../reports/retention/rollup.ts';
 import { eraseVisitorsFromExperiments } from '../reports/experiment/erase-visitor.ts';
 import { eraseVisitorsFromFunnels } from '../reports/funnel/erase-visitor.ts';
@@ -136,6 +137,8 @@ export async function erasePerson(pool: pg.Pool, req: EraseRequest, hooks: Erase
 async function deleteVisitorState(client: pg.ClientBase, siteId: string, visitorIds: string[]): Promise<EraseCounts> {
   await client.query({ text: `SELECT pg_advisory_xact_lock(hashtext($1::text))`, values: [RETENTION_ROLLUP_LOCK] });
   const out: EraseCounts = {};
+  // Their visitor cohort counts (sql/091) come from their period and first-seen rows: subtracted before those go.
+  out.retention_visitor_periods = await eraseVisitorsFromCohortCounts(client, siteId, visitorIds);
   for (const [name, table] of [
     ['retention_visitors', 'retention_visitor_first'],
     ['retention_visitor_days', 'retention_visitor_days'],

@@ -46,10 +46,11 @@ export function bruteRetention(data: BruteData, q: BruteQuery) {
   const segOf = (pv: BrutePageview | undefined) => (!q.segment ? '' : !pv ? 'unknown' : q.segment === 'country' ? (pv.country ?? 'unknown') : pv[q.segment]);
   const members = new Map<string, Member>();
   if (q.cohort === 'visitor') {
-    for (const [vid, pv] of firstTouch) members.set(vid, { cohort: periodOf(localDate(pv.occurred_at, q.tz), q.period), segment: segOf(pv), active: new Set(), net: new Map() });
+    // Activity after the end of `to` is ignored (§4.2), the first pageview included: no member.
+    for (const [vid, pv] of firstTouch) if (inRange(pv.occurred_at)) members.set(vid, { cohort: periodOf(localDate(pv.occurred_at, q.tz), q.period), segment: segOf(pv), active: new Set(), net: new Map() });
     for (const pv of data.pageviews) {
-      const m = members.get(pv.visitor_id)!;
-      if (inRange(pv.occurred_at)) m.active.add(k(m.cohort, pv.occurred_at));
+      const m = members.get(pv.visitor_id);
+      if (m && inRange(pv.occurred_at)) m.active.add(k(m.cohort, pv.occurred_at));
     }
   } else {
     const byCustomer = new Map<string, BruteOrder[]>();
@@ -60,6 +61,7 @@ export function bruteRetention(data: BruteData, q: BruteQuery) {
     for (const [cid, list] of byCustomer) {
       list.sort((a, b) => (before({ at: a.created_at, id: a.id }, { at: b.created_at, id: b.id }) ? -1 : 1));
       const first = list[0]!;
+      if (!inRange(first.created_at)) continue; // a first paid order after `to` makes no member yet
       const ft = first.visitor_id ? firstTouch.get(first.visitor_id) : undefined;
       const touch = ft && Date.parse(ft.occurred_at) <= Date.parse(first.created_at) ? ft : undefined;
       const m: Member = { cohort: periodOf(localDate(first.created_at, q.tz), q.period), segment: segOf(touch), active: new Set(), net: new Map() };

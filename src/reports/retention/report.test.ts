@@ -3,7 +3,7 @@ import { rng, upsert } from '../../../test/helpers/commerce-data.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/helpers/db.ts';
 import { createSite } from '../../sites/sites.ts';
 import { bruteRetention, type BruteData, type BruteOrder, type BrutePageview, type BruteQuery, type BruteRefund } from './brute.test-helper.ts';
-import { retentionReport } from './report.ts';
+import { retentionReport, type RetentionSource } from './report.ts';
 import { rebuildRetentionRollup, runRetentionRollup } from './rollup.ts';
 
 /**
@@ -96,11 +96,15 @@ function expectMeaningful(): void {
 }
 
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-9 * Math.max(1, Math.abs(b));
+/** Which path answered each query at the last expectAllMatch (visitor week/month in the counts' zone: the cohort counts). */
+const sources = new Map<string, RetentionSource>();
 async function expectAllMatch(): Promise<void> {
   for (const q of QUERIES) {
     const t0 = performance.now();
-    const got = await retentionReport(db.pool, siteId, q);
+    const got = await retentionReport(db.pool, siteId, q, { onSource: (s) => sources.set(JSON.stringify(q), s) });
     const t1 = performance.now();
+    // The cohort counts (sql/091) and the exact path agree whatever the brute force says.
+    expect(got, JSON.stringify(q)).toEqual(await retentionReport(db.pool, siteId, q, { exact: true }));
     const want = bruteRetention(data, q);
     if (process.env.RETENTION_TIMING) console.log(q.cohort, q.period, q.tz, q.segment, 'report', (t1 - t0).toFixed(0), 'brute', (performance.now() - t1).toFixed(0));
     const label = JSON.stringify(q);
@@ -119,6 +123,14 @@ async function expectAllMatch(): Promise<void> {
       expect(summary.median_days_to_second_order === null ? null : Number(summary.median_days_to_second_order.toFixed(9)), label)
         .toEqual(want.median_days_to_second_order === null ? null : Number(want.median_days_to_second_order.toFixed(9)));
     }
+  }
+}
+
+/** The cohort counts answer exactly the visitor week/month queries in `tz`, the rest read the exact path. */
+function expectSources(tz: string): void {
+  for (const q of QUERIES) {
+    const fast = q.cohort === 'visitor' && q.period !== 'day' && q.tz === tz;
+    expect(sources.get(JSON.stringify(q)), JSON.stringify(q)).toBe(fast ? 'cohort_counts' : 'rollups');
   }
 }
 
@@ -151,6 +163,7 @@ describe('retention report vs brute force', () => {
     await runRetentionRollup(db.pool);
     expectMeaningful();
     await expectAllMatch();
+    expectSources('Europe/Paris');
 
     // Late older pageviews: visitors move to earlier cohorts; new visitors appear.
     await insertPageviews(pageviews(300, START, START + 25 * 86_400_000, 180));
@@ -164,7 +177,19 @@ describe('retention report vs brute force', () => {
     await upsertOrders(Array.from({ length: 40 }, (_, i) => order(`n${i}`, new Date(START + Math.floor(rand() * (END - START))).toISOString())));
     await runRetentionRollup(db.pool);
     await expectAllMatch();
+    expectSources('Europe/Paris');
     await expectRebuildEqual();
     await expectAllMatch();
-  }, 120_000);
+
+    // The site moves to New York: until the job runs, the counts stay in Paris (and answer Paris
+    // queries); after it, they are rebuilt in New York, with late and new pageviews in the same run.
+    await db.pool.query({ text: `UPDATE sites SET timezone = 'America/New_York' WHERE id = $1::bigint`, values: [siteId] });
+    await expectAllMatch();
+    expectSources('Europe/Paris');
+    await insertPageviews(pageviews(200, START, END, 200, 'w'));
+    await runRetentionRollup(db.pool);
+    await expectAllMatch();
+    expectSources('America/New_York');
+    await expectRebuildEqual();
+  }, 180_000);
 });

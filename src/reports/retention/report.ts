@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import { addDays } from '../common/params.ts';
+import { cohortCountsSql, cohortCountsToActivity, type CohortCountRow } from './cohort-counts.ts';
 import { retentionPeriods, utcDayMap, type RetentionPeriod, type RetentionPeriods } from './periods.ts';
 
 /**
@@ -154,7 +156,27 @@ export function shapeCohorts(rows: ActivityRow[], p: RetentionPeriods, q: Retent
   return { cohorts, retention };
 }
 
-export async function retentionReport(pool: pg.Pool, siteId: string, q: RetentionQuery) {
+export type RetentionSource = 'cohort_counts' | 'rollups';
+export interface RetentionReportOptions {
+  /** Skip the cohort counts (tests compare both paths). */
+  exact?: boolean;
+  /** Told which path answered. */
+  onSource?: (source: RetentionSource) => void;
+}
+
+/**
+ * Visitor cohorts by week or month in the zone the cohort counts are kept in (the site's, once
+ * the job has run since it was set): read from sql/091's counts; null when they do not apply.
+ */
+async function visitorRowsFromCounts(pool: pg.Pool, siteId: string, q: RetentionQuery, p: RetentionPeriods): Promise<ActivityRow[] | null> {
+  if (q.cohort !== 'visitor' || q.period === 'day') return null;
+  const { rows } = await pool.query<{ zone: string | null; rows: CohortCountRow[] }>(
+    cohortCountsSql(siteId, q.period, q.segment ?? '', p, addDays(q.to, 1)),
+  );
+  return rows[0]!.zone === q.tz ? cohortCountsToActivity(rows[0]!.rows, p) : null;
+}
+
+export async function retentionReport(pool: pg.Pool, siteId: string, q: RetentionQuery, options: RetentionReportOptions = {}) {
   const p = retentionPeriods(q.from, q.to, q.tz, q.period);
   const head = {
     cohort: q.cohort, period: q.period, from: q.from, to: q.to, tz: q.tz,
@@ -165,8 +187,12 @@ export async function retentionReport(pool: pg.Pool, siteId: string, q: Retentio
     const empty = q.cohort === 'customer' ? { repeat_purchase_rate: 0, median_days_to_second_order: null } : {};
     return { ...head, cohorts: [], summary: { retention: [], ...empty } };
   }
-  const sql = q.cohort === 'visitor' ? visitorActivitySql(siteId, p, q.segment) : customerActivitySql(siteId, p, q.currency, q.segment);
-  const { rows } = await pool.query<ActivityRow>(sql);
+  let rows = options.exact ? null : await visitorRowsFromCounts(pool, siteId, q, p);
+  options.onSource?.(rows ? 'cohort_counts' : 'rollups');
+  if (!rows) {
+    const sql = q.cohort === 'visitor' ? visitorActivitySql(siteId, p, q.segment) : customerActivitySql(siteId, p, q.currency, q.segment);
+    rows = (await pool.query<ActivityRow>(sql)).rows;
+  }
   const { cohorts, retention } = shapeCohorts(rows, p, q);
   if (q.cohort === 'visitor') return { ...head, cohorts, summary: { retention } };
   const rep = (await pool.query<{ members: number; repeaters: number; medianDays: number | null }>(repeatSql(siteId, p))).rows[0]!;

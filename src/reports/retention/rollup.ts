@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { safeUpperBound } from '../common/watermark.ts';
 import { horizonSql } from '../revenue/rollup.ts';
+import { cohortAddSteps, cohortSubtractSteps } from './cohort-counts.ts';
 
 /**
  * Incremental refresh of the retention rollups (sql/090; the grain and why it is exact for any
@@ -18,6 +19,9 @@ import { horizonSql } from '../revenue/rollup.ts';
  * (retention_order_state) too. Each dirty customer is recomputed whole from orders and refunds:
  * no increments, so a re-sent or cancelled order is right whatever it was before, and running
  * twice changes nothing.
+ *
+ * Visitor cohort counts (sql/091, cohort-counts.ts): the touched visitors are subtracted before
+ * the traffic steps and added back after them.
  *
  * Everything runs in one transaction under an advisory lock: an interrupted run rolls back and
  * the next redoes it; a concurrent second caller skips.
@@ -37,6 +41,8 @@ export function trafficSteps(lo: number, hi: number): Step[] {
              FROM pageviews WHERE ingest_seq > $1::bigint AND ingest_seq <= $2::bigint`,
       values: [lo, hi],
     },
+    // The visitor cohort counts (sql/091) lose the touched visitors before their rows change …
+    ...cohortSubtractSteps(),
     {
       name: 'visitor days',
       text: `INSERT INTO retention_visitor_days AS t (site_id, visitor_id, day, first_at, last_at)
@@ -61,6 +67,8 @@ export function trafficSteps(lo: number, hi: number): Step[] {
              SELECT * FROM ins`,
       values: [],
     },
+    // … and get them back, recomputed, after.
+    ...cohortAddSteps(),
   ];
 }
 
@@ -191,6 +199,7 @@ export async function runRetentionRollup(pool: pg.Pool, options: RetentionRollup
 /** Full rebuild: empties the retention rollups and their watermark, then runs from scratch. */
 export async function rebuildRetentionRollup(pool: pg.Pool): Promise<RetentionRollupResult> {
   await pool.query(`TRUNCATE retention_visitor_first, retention_visitor_days, retention_customer_first,
-    retention_customer_slots, retention_order_state, retention_watermarks`);
+    retention_customer_slots, retention_order_state, retention_watermarks, retention_cohort_zones, retention_visitor_periods,
+    retention_cohort_counts`);
   return runRetentionRollup(pool);
 }
