@@ -6,7 +6,8 @@
  * (default) = bench-reports-data.ts, BENCH_EVENTS raw rows (default 1M: 70 % pageviews, 30 %
  * events; BENCH_EVENTS/10 visits of BENCH_EVENTS/25 visitors; BENCH_EVENTS/50 orders) over 90
  * days; `demo` = `tally demo --scale` (heatmaps, errors, vitals too). Every rollup is built by
- * `jobs run all` first. Then BENCH_ERASES
+ * `jobs run all` first. BENCH_REUSE=1 with BENCH_DIR: the data set a bench:reports run kept there
+ * instead (bench-kept.ts; the 10M-event set), whose erased people are gone afterwards. Then BENCH_ERASES
  * (default 5) visitors and as many customers (those with the most rows / orders) are erased one
  * at a time while a writer keeps ingesting 50-pageview batches through ingestDirect (the COPY
  * path of /collect) into the current partitions; printed per erase: total, the commerce and raw
@@ -14,19 +15,13 @@
  * Also the plan of the row lookup (no per-visitor index on the raw tables).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../src/config.ts';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
+import type pg from 'pg';
 import { runDemo } from '../src/demo/run.ts';
 import { ingestDirect } from '../src/ingest/writer/direct.ts';
 import { runJobsNow } from '../src/jobs/run.ts';
-import { createLogger } from '../src/log.ts';
 import { erasePerson } from '../src/privacy/erase.ts';
 import { createSite } from '../src/sites/sites.ts';
+import { openBenchCluster } from './bench-kept.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -39,37 +34,40 @@ const pct = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : 0;
 };
 
+/** A fresh data set (BENCH_DATA): the demo simulation or bench-reports-data.ts's SQL generator. */
+async function generate(pool: pg.Pool): Promise<string> {
+  await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
+  if (DATA === 'demo') {
+    log(`tally demo --events ${EVENTS} (scale mode)`);
+    return (await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log)).site.id;
+  }
+  const siteId = (await createSite(pool, { name: 'Bench store', domain: 'demo-store.example', timezone: 'America/New_York', currency: 'USD' })).id;
+  const visits = Math.round(EVENTS / 10);
+  log(`generating ${EVENTS} events (${visits} visits) and ${EVENTS / 50} orders`);
+  for (let from = 0; from < visits; from += 100_000) await generateTraffic(pool, siteId, from, Math.min(visits, from + 100_000), Math.round(visits * 0.4));
+  await generateCommerce(pool, siteId, Math.round(EVENTS / 50), Math.round(visits * 0.4));
+  return siteId;
+}
+
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tally-bench-erase-'));
-  const pg = await startEmbedded({
-    dataDir: dir,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '8GB' },
-  });
-  const pool = createPool(pg.url, { max: 12, connectionTimeoutMillis: 60_000 });
+  const cluster = await openBenchCluster('bench-erase', { shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '8GB' }, log);
+  const { pool, ctx } = cluster;
   try {
-    const client = await pool.connect();
-    await migrate(client);
-    client.release();
-    const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', PORT: '0', HOST: '127.0.0.1', TALLY_DATA_DIR: dir });
-    const ctx = { pool, config, logger: createLogger('silent') };
-    await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
     let siteId: string;
-    if (DATA === 'demo') {
-      log(`tally demo --events ${EVENTS} (scale mode)`);
-      siteId = (await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log)).site.id;
+    if (cluster.kept) {
+      // BENCH_REUSE=1 + BENCH_DIR: the kept bench:reports data set, its rollups already current.
+      siteId = cluster.kept.id;
     } else {
-      siteId = (await createSite(pool, { name: 'Bench store', domain: 'demo-store.example', timezone: 'America/New_York', currency: 'USD' })).id;
-      const visits = Math.round(EVENTS / 10);
-      log(`generating ${EVENTS} events (${visits} visits) and ${EVENTS / 50} orders`);
-      for (let from = 0; from < visits; from += 100_000) await generateTraffic(pool, siteId, from, Math.min(visits, from + 100_000), Math.round(visits * 0.4));
-      await generateCommerce(pool, siteId, Math.round(EVENTS / 50), Math.round(visits * 0.4));
+      siteId = await generate(pool);
+      await pool.query('VACUUM ANALYZE');
+      const t0 = performance.now();
+      const jobs = await runJobsNow(ctx, 'all');
+      log(`rollups built in ${round((performance.now() - t0) / 1000)} s (${jobs.filter((j) => !j.ok).length} failed)`);
     }
-    await pool.query('VACUUM ANALYZE');
-    const t0 = performance.now();
-    const jobs = await runJobsNow(ctx, 'all');
-    log(`rollups built in ${round((performance.now() - t0) / 1000)} s (${jobs.filter((j) => !j.ok).length} failed)`);
+    await pool.query(`SELECT tally_ensure_partitions(now()::date, (now() + interval '1 month')::date)`);
     const raw = (await pool.query<{ n: string }>(`SELECT ((SELECT count(*) FROM pageviews) + (SELECT count(*) FROM events) + (SELECT count(*) FROM heatmap_points)
       + (SELECT count(*) FROM errors) + (SELECT count(*) FROM vitals))::text AS n`)).rows[0]!.n;
+    const orders = (await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM orders`)).rows[0]!.n;
 
     const plan = await pool.query<{ 'QUERY PLAN': string }>({
       text: `EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT count(*) FROM pageviews WHERE site_id = $1::bigint AND visitor_id = ANY ($2::text[])`,
@@ -125,13 +123,11 @@ async function main(): Promise<void> {
     await writer;
     const before = latencies.filter((l) => l.at < latencies[0]!.at + 3000).map((l) => l.ms);
     console.log(JSON.stringify({
-      rawRows: Number(raw), orders: Math.round(EVENTS / 50), writerBeforeP50Ms: round(pct(before, 0.5)), writerBeforeMaxMs: round(Math.max(...before)),
+      rawRows: Number(raw), orders: Number(orders), reused: Boolean(cluster.kept), writerBeforeP50Ms: round(pct(before, 0.5)), writerBeforeMaxMs: round(Math.max(...before)),
       lookupPlan: plan.rows.map((r) => r['QUERY PLAN']).filter((l) => /Scan|Append/.test(l)).slice(0, 6), erases: results,
     }, null, 1));
   } finally {
-    await pool.end();
-    await pg.stop();
-    await rm(dir, { recursive: true, force: true });
+    await cluster.close();
   }
 }
 

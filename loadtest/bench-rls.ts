@@ -9,16 +9,11 @@
  * BEGIN/SET LOCAL and COMMIT round trips and the policy's qual in the plans). For each case a
  * warm-up request on each app, then BENCH_ITER (60) pairs (at most BENCH_CASE_SECONDS, 60), the order inside a pair alternating so
  * drift on the shared machine falls on both sides. Prints p50/p95 per case and one JSON line.
- * Also times `SELECT 1` through both pools: the round-trip cost alone.
+ * Also times `SELECT 1` through both pools: the round-trip cost alone. BENCH_REUSE=1 with
+ * BENCH_DIR: the data set a bench:reports run kept there (bench-kept.ts) instead of a new one.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { loadConfig } from '../src/config.ts';
-import { startEmbedded } from '../src/db/embedded.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { createPool } from '../src/db/pool.ts';
 import { runWithSite, siteScopedPool } from '../src/db/rls.ts';
 import { runDemo } from '../src/demo/run.ts';
 import { createApp } from '../src/http/app.ts';
@@ -28,6 +23,7 @@ import { addDays, todayIn } from '../src/reports/common/params.ts';
 import { runTrafficRollup } from '../src/reports/overview/traffic-rollup.ts';
 import { createFunnel } from '../src/reports/funnel/saved.ts';
 import { createSite } from '../src/sites/sites.ts';
+import { openBenchCluster, type BenchCluster } from './bench-kept.ts';
 import { generateCommerce, generateTraffic } from './bench-reports-data.ts';
 import { BENCH_FUNNEL } from './bench-reports-features.ts';
 import { buildFeatureRollups } from './bench-reports-jobs.ts';
@@ -56,45 +52,43 @@ interface Case {
   body?: unknown;
 }
 
-async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'tally-bench-rls-'));
-  const pg = await startEmbedded({
-    dataDir: dir,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '4GB' },
-  });
-  const pool = createPool(pg.url, { max: 12, connectionTimeoutMillis: 60_000 });
-  try {
-    const client = await pool.connect();
-    await migrate(client);
-    client.release();
-    const config = loadConfig({ DATABASE_URL: pg.url, LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', TALLY_DATA_DIR: dir });
-    const ctx = { pool, config, logger: createLogger('silent') };
-    let site: { id: string; token: string };
-    if (DATA === 'demo') {
-      log(`demo: ${EVENTS} raw rows over 90 days`);
-      site = (await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log)).site;
-    } else {
-      // bench-reports-data.ts: 70 % pageviews + 30 % custom events set-based in SQL, BENCH_EVENTS/10 visits.
-      site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
-      await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
-      const visits = Math.round(EVENTS / 10);
-      const visitors = Math.round(visits * 0.4);
-      for (let from = 0; from < visits; from += 100_000) await generateTraffic(pool, site.id, from, Math.min(visits, from + 100_000), visitors);
-      await generateCommerce(pool, site.id, Math.round(EVENTS / 50), visitors);
-      await createFunnel(pool, site.id, { name: 'bench', steps: BENCH_FUNNEL, window_seconds: 604_800, order: 'ordered', unit: 'visitor' });
-      log(`sql data: ${visits} visits`);
-    }
-    await pool.query('VACUUM ANALYZE');
-    log('rollups: full build');
-    await runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 });
-    await runJobsNow(ctx, 'commerce-rollups');
-    await buildFeatureRollups(ctx, log);
-    await pool.query('VACUUM ANALYZE');
+/** A fresh data set with every rollup built, as bench:reports builds it. */
+async function generate(ctx: BenchCluster['ctx']): Promise<{ id: string; token: string }> {
+  const { pool } = ctx;
+  let site: { id: string; token: string };
+  if (DATA === 'demo') {
+    log(`demo: ${EVENTS} raw rows over 90 days`);
+    site = (await runDemo(pool, { days: 90, visitors: 2_000_000_000, seed: 1, targetRows: EVENTS, targetOrders: Math.round(EVENTS / 50) }, log)).site;
+  } else {
+    // bench-reports-data.ts: 70 % pageviews + 30 % custom events set-based in SQL, BENCH_EVENTS/10 visits.
+    site = await createSite(pool, { name: 'Bench store', domain: 'shop.example', timezone: TZ, currency: 'USD' });
+    await pool.query(`SELECT tally_ensure_partitions((now() - interval '100 days')::date, (now() + interval '1 month')::date)`);
+    const visits = Math.round(EVENTS / 10);
+    const visitors = Math.round(visits * 0.4);
+    for (let from = 0; from < visits; from += 100_000) await generateTraffic(pool, site.id, from, Math.min(visits, from + 100_000), visitors);
+    await generateCommerce(pool, site.id, Math.round(EVENTS / 50), visitors);
+    await createFunnel(pool, site.id, { name: 'bench', steps: BENCH_FUNNEL, window_seconds: 604_800, order: 'ordered', unit: 'visitor' });
+    log(`sql data: ${visits} visits`);
+  }
+  await pool.query('VACUUM ANALYZE');
+  log('rollups: full build');
+  await runTrafficRollup(pool, { batchSpan: 1_000_000, lockTimeoutMs: 60_000 });
+  await runJobsNow(ctx, 'commerce-rollups');
+  await buildFeatureRollups(ctx, log);
+  await pool.query('VACUUM ANALYZE');
+  return site;
+}
 
+async function main(): Promise<void> {
+  const cluster = await openBenchCluster('bench-rls', { shared_buffers: '1GB', work_mem: '64MB', maintenance_work_mem: '512MB', max_wal_size: '4GB' }, log);
+  const { pool, ctx } = cluster;
+  try {
+    // BENCH_REUSE=1 + BENCH_DIR: the data set a bench:reports run kept (bench-kept.ts), e.g. the 10M one.
+    const site = cluster.kept ?? await generate(ctx);
     const base = { pool, logger: createLogger('silent'), registry: new Registry() };
     const apps = {
-      on: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'on' }) }),
-      off: createApp({ ...base, config: loadConfig({ DATABASE_URL: pg.url, TALLY_RLS: 'off' }) }),
+      on: createApp({ ...base, config: loadConfig({ DATABASE_URL: cluster.url, TALLY_RLS: 'on' }) }),
+      off: createApp({ ...base, config: loadConfig({ DATABASE_URL: cluster.url, TALLY_RLS: 'off' }) }),
     };
     const today = addDays(todayIn(TZ), -1);
     const saved = (await pool.query<{ id: string }>({ text: 'SELECT id::text AS id FROM funnels WHERE site_id = $1::bigint ORDER BY id LIMIT 1', values: [site.id] })).rows[0]!;
@@ -110,6 +104,8 @@ async function main(): Promise<void> {
         { name: `errors ${days}d`, method: 'GET', path: `/errors?${range}` },
       );
     }
+    // BENCH_CASES: a regular expression of the case names to run (e.g. skip the ad-hoc funnel at 10M).
+    const only = process.env.BENCH_CASES ? new RegExp(process.env.BENCH_CASES) : null;
     const call = async (mode: 'on' | 'off', c: Case): Promise<number> => {
       const t = performance.now();
       const res = await apps[mode].request(`/api/v1/sites/${site.id}${c.path}`, {
@@ -123,7 +119,7 @@ async function main(): Promise<void> {
     };
 
     const results: Record<string, { on: { p50: number; p95: number }; off: { p50: number; p95: number }; n: number }> = {};
-    for (const c of cases) {
+    for (const c of cases.filter((x) => !only || only.test(x.name))) {
       await call('on', c);
       await call('off', c);
       const times = { on: [] as number[], off: [] as number[] };
@@ -155,9 +151,7 @@ async function main(): Promise<void> {
         + (SELECT count(*) FROM errors) + (SELECT count(*) FROM vitals) AS raw, (SELECT count(*) FROM orders) AS orders`)).rows[0]!;
     process.stdout.write(`${JSON.stringify({ bench: 'rls', events: counts.raw, orders: counts.orders, iter: ITER, results, select1 })}\n`);
   } finally {
-    await pool.end();
-    await pg.stop();
-    await rm(dir, { recursive: true, force: true });
+    await cluster.close();
   }
 }
 
