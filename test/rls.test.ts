@@ -150,4 +150,20 @@ describe('every report route with RLS on answers as with TALLY_RLS=off', () => {
       await db.pool.query('GRANT SELECT ON sites TO tally_report_reader');
     }
   }, 120_000);
+
+  it('the API reads outside the reports too: the site, its audit log, its experiments — each fails without the reader\'s grant on its table', async () => {
+    await get(plainApp, '', { method: 'PATCH', body: JSON.stringify({ name: 'RLS shop' }) }); // an audit entry to list
+    const reads: [string, string][] = [['', 'sites'], ['/audit', 'audit_log'], ['/experiments', 'experiments'], [`/experiments/${EXPERIMENT.key}`, 'experiments']];
+    for (const [path, table] of reads) {
+      const [on, off] = [await get(rlsApp, path), await get(plainApp, path)];
+      expect({ path, status: on.status, body: await on.text() }).toEqual({ path, status: 200, body: await off.text() });
+      await db.pool.query(`REVOKE SELECT ON ${table} FROM tally_report_reader`);
+      try {
+        expect({ path, status: (await get(rlsApp, path)).status }).toEqual({ path, status: 500 });
+        expect({ path, status: (await get(plainApp, path)).status }).toEqual({ path, status: 200 });
+      } finally {
+        await db.pool.query(`GRANT SELECT ON ${table} TO tally_report_reader`);
+      }
+    }
+  });
 });

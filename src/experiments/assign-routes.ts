@@ -94,6 +94,7 @@ export function assignRoutes(deps: AppDeps, running: RunningExperimentsCache): H
     return c.json(body, 200, headers);
   });
 
+  // Not under RLS: it reads this process's cache of running experiments, loaded for every site at once.
   app.get('/api/v1/sites/:siteId/experiments/:key/assign', requireSiteScope(pool, 'read'), async (c) => {
     const parsed = serverQuery.safeParse(c.req.query());
     if (!parsed.success) throw badRequest(describeZodError(parsed.error));

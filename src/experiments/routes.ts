@@ -12,7 +12,7 @@
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
+import { requireSiteScope, siteReadScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { jsonError } from '../http/errors.ts';
 import { withAudit } from '../sites/audit.ts';
@@ -50,9 +50,9 @@ export function experimentRoutes(deps: AppDeps): Hono {
     }
   });
 
-  app.get(base, requireSiteScope(pool, 'read'), async (c) => c.json({ experiments: await listExperiments(pool, c.req.param('siteId')) }));
+  app.get(base, siteReadScope(pool), async (c) => c.json({ experiments: await listExperiments(pool, c.req.param('siteId')) }));
 
-  app.get(`${base}/:key`, requireSiteScope(pool, 'read'), async (c) => {
+  app.get(`${base}/:key`, siteReadScope(pool), async (c) => {
     const experiment = await getExperiment(pool, c.req.param('siteId'), c.req.param('key'));
     if (!experiment) throw notFound(c.req.param('key'));
     return c.json(experiment);

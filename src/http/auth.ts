@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import type pg from 'pg';
+import { runWithSite } from '../db/rls.ts';
 import { findToken, grants, type Scope } from '../sites/tokens.ts';
 import { jsonError } from './errors.ts';
 
@@ -35,6 +36,17 @@ export function requireSiteScope(db: pg.Pool, scope: Scope): MiddlewareHandler<{
     c.set('tokenId', found.id);
     await next();
   };
+}
+
+/**
+ * requireSiteScope, then the handler inside `runWithSite`: for `/api/v1/sites/:siteId/...` read
+ * endpoints given the site-scoped pool (src/http/app.ts), so their reads run under row-level
+ * security with the token's site set (src/db/rls.ts). Token lookup and its last-used write stay
+ * outside the scope (the reader may not read token hashes).
+ */
+export function siteReadScope(db: pg.Pool, scope: Scope = 'read'): MiddlewareHandler<{ Variables: AuthVariables }> {
+  const auth = requireSiteScope(db, scope);
+  return (c, next) => auth(c, () => runWithSite(c.get('tokenSiteId'), next));
 }
 
 /** Any valid token, whatever its site and scope (e.g. /api/v1/stats/*). */

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { siteScopedPool } from '../db/rls.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { discountsRoutes } from './discounts/routes.ts';
 import { errorsRoutes } from './errors/routes.ts';
@@ -16,16 +15,11 @@ import { searchRoutes } from './search/routes.ts';
 import { vitalsRoutes } from './vitals/routes.ts';
 
 /**
- * Every report's routes (one module in each report's folder), mounted by src/http/app.ts. They get
- * a site-scoped pool: inside `siteReadScope` their reads run under row-level security
+ * Every report's routes (one module in each report's folder), mounted by src/http/app.ts with its
+ * site-scoped pool: inside `siteReadScope` their reads run under row-level security
  * (src/db/rls.ts); writes and everything else use the pool as before.
  */
-export function reportRoutes(appDeps: AppDeps): Hono {
-  const pool = siteScopedPool(appDeps.pool, {
-    enabled: appDeps.config.TALLY_RLS,
-    onUnavailable: (reason) => appDeps.logger.warn({ reason }, 'row-level security is off for report reads'),
-  });
-  const deps: AppDeps = { ...appDeps, pool };
+export function reportRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   for (const routes of [overviewRoutes, realtimeRoutes, exportRoutes, revenueRoutes, productsRoutes, errorsRoutes, retentionRoutes, heatmapRoutes, vitalsRoutes, experimentReportRoutes, funnelRoutes, discountsRoutes, searchRoutes]) app.route('/', routes(deps));
   return app;

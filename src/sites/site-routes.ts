@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
+import { requireSiteScope, siteReadScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { badRequest, jsonError } from '../http/errors.ts';
 import { readJsonBody } from '../http/json-body.ts';
@@ -14,7 +14,7 @@ import { getSiteSettings, parseSettingsPatch, SettingsError, updateSiteSettings 
 export function siteRoutes(deps: AppDeps): Hono {
   const app = new Hono<{ Variables: AuthVariables }>();
   const admin = requireSiteScope(deps.pool, 'admin');
-  app.get('/api/v1/sites/:siteId', admin, async (c) => {
+  app.get('/api/v1/sites/:siteId', siteReadScope(deps.pool, 'admin'), async (c) => {
     const site = await getSiteSettings(deps.pool, c.req.param('siteId'));
     if (!site) throw jsonError(404, 'site not found');
     return c.json(site);

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireSiteScope, type AuthVariables } from '../http/auth.ts';
+import { requireSiteScope, siteReadScope, type AuthVariables } from '../http/auth.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { withTransaction } from '../db/pool.ts';
 import { badRequest, describeZodError, jsonError } from '../http/errors.ts';
@@ -30,6 +30,7 @@ const auditQuery = z.object({
 export function tokenRoutes(deps: AppDeps): Hono {
   const app = new Hono<{ Variables: AuthVariables }>();
   const admin = requireSiteScope(deps.pool, 'admin');
+  // Not under RLS: api_tokens has no grant for the reader role at all (sql/150), by design.
   app.get('/api/v1/sites/:siteId/tokens', admin, async (c) => c.json({ tokens: await listTokens(deps.pool, c.req.param('siteId')) }));
   app.post('/api/v1/sites/:siteId/tokens', admin, async (c) => {
     const { scope, name, expires } = parseBody(createBody, await readJsonBody(c));
@@ -55,7 +56,7 @@ export function tokenRoutes(deps: AppDeps): Hono {
     return c.json(revoked);
   });
   // The audit log of admin actions on this site (sql/101), newest first.
-  app.get('/api/v1/sites/:siteId/audit', admin, async (c) => {
+  app.get('/api/v1/sites/:siteId/audit', siteReadScope(deps.pool, 'admin'), async (c) => {
     const parsed = auditQuery.safeParse(c.req.query());
     if (!parsed.success) throw badRequest(describeZodError(parsed.error));
     return c.json({ entries: await listAudit(deps.pool, c.req.param('siteId'), parsed.data) });

@@ -25,11 +25,9 @@
  * clips and tests them; each start is the local midnight converted to UTC, which is exactly what
  * `generate_series(local timestamps) AT TIME ZONE tz` yields.
  */
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import type pg from 'pg';
 import { z } from 'zod';
-import { runWithSite } from '../../db/rls.ts';
-import { requireSiteScope, type AuthVariables } from '../../http/auth.ts';
 import { badRequest, describeZodError, jsonError } from '../../http/errors.ts';
 import { getSite, isValidTimeZone, type Site } from '../../sites/sites.ts';
 
@@ -224,15 +222,8 @@ export function resolveRange(params: ReportParams, siteTimezone: string, now: Da
 
 // ---- HTTP helpers -----------------------------------------------------------------------------
 
-/**
- * Middleware for `/api/v1/sites/:siteId/...` read endpoints: 401/404 (other site)/403; then the
- * handler runs inside `runWithSite`, so a pool from `siteScopedPool` (src/reports/routes.ts) reads
- * under row-level security with the token's site set (src/db/rls.ts).
- */
-export function siteReadScope(pool: pg.Pool): MiddlewareHandler<{ Variables: AuthVariables }> {
-  const auth = requireSiteScope(pool, 'read');
-  return (c, next) => auth(c, () => runWithSite(c.get('tokenSiteId'), next));
-}
+/** Read endpoints' middleware (moved to src/http/auth.ts, re-exported for the report routes). */
+export { siteReadScope } from '../../http/auth.ts';
 
 export interface ReportRequest<P> {
   site: Site;
