@@ -104,6 +104,11 @@ export const ERASE_COVERAGE: Record<string, Coverage> = {
   retention_cohort_zones: { how: 'none', by: 'the zone each site\'s cohort counts are kept in' },
   retention_visitor_periods: { how: 'visitor', by: 'reports/retention/cohort-counts.ts eraseVisitorsFromCohortCounts' },
   retention_cohort_counts: { how: 'corrected', by: 'reports/retention/cohort-counts.ts eraseVisitorsFromCohortCounts' },
+  // sql/092: customer cohort counts
+  retention_customer_cohort_zones: { how: 'none', by: 'the zone each site\'s customer cohort counts are kept in' },
+  retention_customer_periods: { how: 'corrected', by: 'privacy/commerce.ts (commerceSteps: customer-cohort-counts.ts)' },
+  retention_customer_cohort_counts: { how: 'corrected', by: 'privacy/commerce.ts (commerceSteps: customer-cohort-counts.ts)' },
+  retention_customer_cohort_money: { how: 'corrected', by: 'privacy/commerce.ts (commerceSteps: customer-cohort-counts.ts)' },
   // sql/111: site search
   search_visitor_slots: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },
   search_visitor_uids: { how: 'visitor', by: 'reports/search/erase-visitor.ts' },

@@ -27,14 +27,32 @@ function contributionSql(source: string): string {
           GROUP BY 1, 2, 3, 4, 5, 6, 7`;
 }
 
-const KEY_MATCH = `t.site_id = o.site_id AND t.grain = o.grain AND t.dim = o.dim AND t.cohort = o.cohort
-                   AND t.period = o.period AND t.first_day = o.first_day AND t.seg = o.seg`;
+/** A counts table of sql/091/092: its key columns, the member count that decides a row's life, sums beside it. */
+export interface CountsTable { name: string; keys: readonly string[]; count: string; sums?: readonly string[] }
+export const VISITOR_COUNTS: CountsTable = {
+  name: 'retention_cohort_counts', keys: ['site_id', 'grain', 'dim', 'cohort', 'period', 'first_day', 'seg'], count: 'visitors',
+};
+
+/** Subtracts the contribution rows of `contribution` (the table's keys, count, sums); rows whose count reaches 0 go. */
+export function subtractSql(table: CountsTable, contribution: string): string {
+  const match = table.keys.map((k) => `t.${k} = o.${k}`).join(' AND ');
+  const set = [table.count, ...(table.sums ?? [])].map((c) => `${c} = t.${c} - o.${c}`).join(', ');
+  return `WITH o AS MATERIALIZED (${contribution}),
+          dec AS (UPDATE ${table.name} t SET ${set} FROM o WHERE ${match} AND t.${table.count} > o.${table.count} RETURNING 1)
+          DELETE FROM ${table.name} t USING o WHERE ${match} AND t.${table.count} <= o.${table.count}`;
+}
+
+/** Adds the contribution rows of `contribution` (the table's keys, count, sums). */
+export function addSql(table: CountsTable, contribution: string): string {
+  const cols = [...table.keys, table.count, ...(table.sums ?? [])];
+  const set = [table.count, ...(table.sums ?? [])].map((c) => `${c} = t.${c} + EXCLUDED.${c}`).join(', ');
+  return `INSERT INTO ${table.name} AS t (${cols.join(', ')}) ${contribution}
+          ON CONFLICT (${table.keys.join(', ')}) DO UPDATE SET ${set}`;
+}
 
 /** Subtracts the listed visitors' current contribution (rows reaching 0 are deleted). */
 export function subtractContributionSql(source: string): string {
-  return `WITH o AS MATERIALIZED (${contributionSql(source)}),
-          dec AS (UPDATE retention_cohort_counts t SET visitors = t.visitors - o.visitors FROM o WHERE ${KEY_MATCH} AND t.visitors > o.visitors RETURNING 1)
-          DELETE FROM retention_cohort_counts t USING o WHERE ${KEY_MATCH} AND t.visitors <= o.visitors`;
+  return subtractSql(VISITOR_COUNTS, contributionSql(source));
 }
 
 /** Before the visitor days / first-seen rows change: take the touched visitors out. */
@@ -94,9 +112,7 @@ export function cohortAddSteps(): Step[] {
     },
     {
       name: 'cohort add',
-      text: `INSERT INTO retention_cohort_counts AS t (site_id, grain, dim, cohort, period, first_day, seg, visitors)
-             ${contributionSql('rt_cohort_visitors')}
-             ON CONFLICT (site_id, grain, dim, cohort, period, first_day, seg) DO UPDATE SET visitors = t.visitors + EXCLUDED.visitors`,
+      text: addSql(VISITOR_COUNTS, contributionSql('rt_cohort_visitors')),
       values: [],
     },
     {

@@ -126,10 +126,10 @@ async function expectAllMatch(): Promise<void> {
   }
 }
 
-/** The cohort counts answer exactly the visitor week/month queries in `tz`, the rest read the exact path. */
+/** The cohort counts answer exactly the week/month queries in `tz`, the rest read the exact path. */
 function expectSources(tz: string): void {
   for (const q of QUERIES) {
-    const fast = q.cohort === 'visitor' && q.period !== 'day' && q.tz === tz;
+    const fast = q.period !== 'day' && q.tz === tz;
     expect(sources.get(JSON.stringify(q)), JSON.stringify(q)).toBe(fast ? 'cohort_counts' : 'rollups');
   }
 }

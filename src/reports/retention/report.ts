@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { addDays } from '../common/params.ts';
 import { cohortCountsSql, cohortCountsToActivity, type CohortCountRow } from './cohort-counts.ts';
+import { customerCohortCountsSql, customerCountsToActivity, type CohortMoneyRow } from './customer-cohort-counts.ts';
 import { retentionPeriods, utcDayMap, type RetentionPeriod, type RetentionPeriods } from './periods.ts';
 
 /**
@@ -165,15 +166,21 @@ export interface RetentionReportOptions {
 }
 
 /**
- * Visitor cohorts by week or month in the zone the cohort counts are kept in (the site's, once
- * the job has run since it was set): read from sql/091's counts; null when they do not apply.
+ * Cohorts by week or month in the zone the cohort counts are kept in (the site's, once the job
+ * has run since it was set): read from sql/091's (visitors) or sql/092's (customers) counts; null
+ * when they do not apply.
  */
-async function visitorRowsFromCounts(pool: pg.Pool, siteId: string, q: RetentionQuery, p: RetentionPeriods): Promise<ActivityRow[] | null> {
-  if (q.cohort !== 'visitor' || q.period === 'day') return null;
-  const { rows } = await pool.query<{ zone: string | null; rows: CohortCountRow[] }>(
-    cohortCountsSql(siteId, q.period, q.segment ?? '', p, addDays(q.to, 1)),
+async function rowsFromCounts(pool: pg.Pool, siteId: string, q: RetentionQuery, p: RetentionPeriods): Promise<ActivityRow[] | null> {
+  if (q.period === 'day') return null;
+  const [dim, end] = [q.segment ?? '', addDays(q.to, 1)];
+  if (q.cohort === 'visitor') {
+    const { rows } = await pool.query<{ zone: string | null; rows: CohortCountRow[] }>(cohortCountsSql(siteId, q.period, dim, p, end));
+    return rows[0]!.zone === q.tz ? cohortCountsToActivity(rows[0]!.rows, p) : null;
+  }
+  const { rows } = await pool.query<{ zone: string | null; rows: CohortCountRow[]; money: CohortMoneyRow[] }>(
+    customerCohortCountsSql(siteId, q.period, dim, p, end, q.currency),
   );
-  return rows[0]!.zone === q.tz ? cohortCountsToActivity(rows[0]!.rows, p) : null;
+  return rows[0]!.zone === q.tz ? customerCountsToActivity(rows[0]!.rows, rows[0]!.money, p) : null;
 }
 
 export async function retentionReport(pool: pg.Pool, siteId: string, q: RetentionQuery, options: RetentionReportOptions = {}) {
@@ -187,7 +194,7 @@ export async function retentionReport(pool: pg.Pool, siteId: string, q: Retentio
     const empty = q.cohort === 'customer' ? { repeat_purchase_rate: 0, median_days_to_second_order: null } : {};
     return { ...head, cohorts: [], summary: { retention: [], ...empty } };
   }
-  let rows = options.exact ? null : await visitorRowsFromCounts(pool, siteId, q, p);
+  let rows = options.exact ? null : await rowsFromCounts(pool, siteId, q, p);
   options.onSource?.(rows ? 'cohort_counts' : 'rollups');
   if (!rows) {
     const sql = q.cohort === 'visitor' ? visitorActivitySql(siteId, p, q.segment) : customerActivitySql(siteId, p, q.currency, q.segment);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { safeUpperBound } from '../common/watermark.ts';
 import { horizonSql } from '../revenue/rollup.ts';
 import { cohortAddSteps, cohortSubtractSteps } from './cohort-counts.ts';
+import { customerCohortAddSteps, customerCohortSubtractSteps } from './customer-cohort-counts.ts';
 
 /**
  * Incremental refresh of the retention rollups (sql/090; the grain and why it is exact for any
@@ -20,8 +21,9 @@ import { cohortAddSteps, cohortSubtractSteps } from './cohort-counts.ts';
  * no increments, so a re-sent or cancelled order is right whatever it was before, and running
  * twice changes nothing.
  *
- * Visitor cohort counts (sql/091, cohort-counts.ts): the touched visitors are subtracted before
- * the traffic steps and added back after them.
+ * Cohort counts (sql/091 visitors, cohort-counts.ts; sql/092 customers, customer-cohort-counts.ts):
+ * the touched visitors / recomputed customers are subtracted before their rows change and added
+ * back after.
  *
  * Everything runs in one transaction under an advisory lock: an interrupted run rolls back and
  * the next redoes it; a concurrent second caller skips.
@@ -98,6 +100,8 @@ export function commerceSteps(changedSince: string): Step[] {
              ON CONFLICT (site_id, order_id) DO UPDATE SET customer_id = EXCLUDED.customer_id`,
       values: [],
     },
+    // The customer cohort counts (sql/092) lose the recomputed customers before their rows change …
+    ...customerCohortSubtractSteps(),
     {
       name: 'clear customer slots',
       text: `DELETE FROM retention_customer_slots t USING rt_customers d WHERE t.site_id = d.site_id AND t.customer_id = d.customer_id`,
@@ -141,6 +145,8 @@ export function commerceSteps(changedSince: string): Step[] {
              WHERE p.n = 1`,
       values: [],
     },
+    // … and get them back, recomputed, after.
+    ...customerCohortAddSteps(),
   ];
 }
 
@@ -200,6 +206,7 @@ export async function runRetentionRollup(pool: pg.Pool, options: RetentionRollup
 export async function rebuildRetentionRollup(pool: pg.Pool): Promise<RetentionRollupResult> {
   await pool.query(`TRUNCATE retention_visitor_first, retention_visitor_days, retention_customer_first,
     retention_customer_slots, retention_order_state, retention_watermarks, retention_cohort_zones, retention_visitor_periods,
-    retention_cohort_counts`);
+    retention_cohort_counts, retention_customer_cohort_zones, retention_customer_periods, retention_customer_cohort_counts,
+    retention_customer_cohort_money`);
   return runRetentionRollup(pool);
 }
