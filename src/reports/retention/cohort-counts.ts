@@ -14,7 +14,7 @@ import type { RetentionPeriod, RetentionPeriods } from './periods.ts';
 
 export type CohortGrain = Extract<RetentionPeriod, 'week' | 'month'>;
 export const COHORT_GRAINS: readonly CohortGrain[] = ['week', 'month'];
-type Step = { name: string; text: string; values: unknown[] };
+export type Step = { name: string; text: string; values: unknown[] };
 
 /** Counts per key contributed by the visitors listed in `source` (a table of site_id, visitor_id). */
 function contributionSql(source: string): string {
@@ -55,16 +55,41 @@ export function subtractContributionSql(source: string): string {
   return subtractSql(VISITOR_COUNTS, contributionSql(source));
 }
 
+/** A site's zone now vs the one its counts are kept in (temp table `temp`: site_id, tz, changed). */
+export const zoneStep = (name: string, temp: string, zones: string): Step => ({
+  name,
+  text: `CREATE TEMP TABLE ${temp} ON COMMIT DROP AS
+         SELECT s.id AS site_id, s.timezone AS tz, z.tz IS DISTINCT FROM s.timezone AS changed
+         FROM sites s LEFT JOIN ${zones} z ON z.site_id = s.id`,
+  values: [],
+});
+
+/** Empties `tables` for the sites whose zone changed (rebuilt whole in the same run). */
+export function zoneClearStep(name: string, temp: string, tables: readonly string[]): Step {
+  const del = (t: string) => `DELETE FROM ${t} t USING ${temp} z WHERE z.changed AND t.site_id = z.site_id`;
+  const ctes = tables.slice(0, -1).map((t, i) => `c${i} AS (${del(t)} RETURNING 1)`);
+  return { name, text: `${ctes.length ? `WITH ${ctes.join(',\n')}\n` : ''}${del(tables.at(-1)!)}`, values: [] };
+}
+
+/** Adds every member (`first`'s rows: site_id, `id`) of the sites whose zone changed to `members`. */
+export const zoneMembersStep = (name: string, temp: string, members: string, first: string, id: string): Step => ({
+  name,
+  text: `INSERT INTO ${members} (site_id, ${id}) SELECT f.site_id, f.${id} FROM ${first} f JOIN ${temp} z ON z.site_id = f.site_id AND z.changed`,
+  values: [],
+});
+
+/** Records the zone the changed sites' counts are now kept in (last: the report switches with it). */
+export const zoneSetStep = (name: string, temp: string, zones: string): Step => ({
+  name,
+  text: `INSERT INTO ${zones} (site_id, tz) SELECT site_id, tz FROM ${temp} WHERE changed
+         ON CONFLICT (site_id) DO UPDATE SET tz = EXCLUDED.tz, updated_at = now()`,
+  values: [],
+});
+
 /** Before the visitor days / first-seen rows change: take the touched visitors out. */
 export function cohortSubtractSteps(): Step[] {
   return [
-    {
-      name: 'cohort zones',
-      text: `CREATE TEMP TABLE rt_zone ON COMMIT DROP AS
-             SELECT s.id AS site_id, s.timezone AS tz, z.tz IS DISTINCT FROM s.timezone AS changed
-             FROM sites s LEFT JOIN retention_cohort_zones z ON z.site_id = s.id`,
-      values: [],
-    },
+    zoneStep('cohort zones', 'rt_zone', 'retention_cohort_zones'),
     {
       name: 'cohort visitors',
       text: `CREATE TEMP TABLE rt_cohort_visitors ON COMMIT DROP AS
@@ -78,24 +103,14 @@ export function cohortSubtractSteps(): Step[] {
       text: `DELETE FROM retention_visitor_periods t USING rt_cohort_visitors v WHERE t.site_id = v.site_id AND t.visitor_id = v.visitor_id`,
       values: [],
     },
-    {
-      name: 'cohort zone change clear',
-      text: `WITH c AS (DELETE FROM retention_cohort_counts t USING rt_zone z WHERE z.changed AND t.site_id = z.site_id RETURNING 1)
-             DELETE FROM retention_visitor_periods t USING rt_zone z WHERE z.changed AND t.site_id = z.site_id`,
-      values: [],
-    },
+    zoneClearStep('cohort zone change clear', 'rt_zone', ['retention_cohort_counts', 'retention_visitor_periods']),
   ];
 }
 
 /** After the visitor days / first-seen rows are current: put the touched visitors back. */
 export function cohortAddSteps(): Step[] {
   return [
-    {
-      name: 'cohort visitors of zone changes',
-      text: `INSERT INTO rt_cohort_visitors (site_id, visitor_id)
-             SELECT f.site_id, f.visitor_id FROM retention_visitor_first f JOIN rt_zone z ON z.site_id = f.site_id AND z.changed`,
-      values: [],
-    },
+    zoneMembersStep('cohort visitors of zone changes', 'rt_zone', 'rt_cohort_visitors', 'retention_visitor_first', 'visitor_id'),
     { name: 'cohort visitors analyze again', text: `ANALYZE rt_cohort_visitors`, values: [] },
     {
       // The first local day of each period among the UTC day's first and last instants (sql/091).
@@ -115,12 +130,7 @@ export function cohortAddSteps(): Step[] {
       text: addSql(VISITOR_COUNTS, contributionSql('rt_cohort_visitors')),
       values: [],
     },
-    {
-      name: 'cohort zones set',
-      text: `INSERT INTO retention_cohort_zones (site_id, tz) SELECT site_id, tz FROM rt_zone WHERE changed
-             ON CONFLICT (site_id) DO UPDATE SET tz = EXCLUDED.tz, updated_at = now()`,
-      values: [],
-    },
+    zoneSetStep('cohort zones set', 'rt_zone', 'retention_cohort_zones'),
   ];
 }
 

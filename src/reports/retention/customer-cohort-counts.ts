@@ -1,4 +1,7 @@
-import { addSql, cohortCountsToActivity, subtractSql, type CohortCountRow, type CohortGrain, type CountsTable } from './cohort-counts.ts';
+import {
+  addSql, cohortCountsToActivity, subtractSql, zoneClearStep, zoneMembersStep, zoneSetStep, zoneStep,
+  type CohortCountRow, type CohortGrain, type CountsTable, type Step,
+} from './cohort-counts.ts';
 import type { RetentionPeriods } from './periods.ts';
 
 /**
@@ -11,8 +14,6 @@ import type { RetentionPeriods } from './periods.ts';
  * subtracted while their slots and first-order row are still the old ones, and added back from
  * the new ones. A site whose zone changed (or never built) is rebuilt whole in the same run.
  */
-
-type Step = { name: string; text: string; values: unknown[] };
 
 const COUNTS: CountsTable = {
   name: 'retention_customer_cohort_counts', keys: ['site_id', 'grain', 'dim', 'cohort', 'period', 'first_day', 'seg'], count: 'customers',
@@ -53,13 +54,7 @@ function moneyContribution(source: string): string {
 /** After rt_customers is known, before their slots and first-order rows change: take them out. */
 export function customerCohortSubtractSteps(): Step[] {
   return [
-    {
-      name: 'customer cohort zones',
-      text: `CREATE TEMP TABLE rc_zone ON COMMIT DROP AS
-             SELECT s.id AS site_id, s.timezone AS tz, z.tz IS DISTINCT FROM s.timezone AS changed
-             FROM sites s LEFT JOIN retention_customer_cohort_zones z ON z.site_id = s.id`,
-      values: [],
-    },
+    zoneStep('customer cohort zones', 'rc_zone', 'retention_customer_cohort_zones'),
     {
       name: 'customer cohort members',
       text: `CREATE TEMP TABLE rc_customers ON COMMIT DROP AS
@@ -74,25 +69,15 @@ export function customerCohortSubtractSteps(): Step[] {
       text: `DELETE FROM retention_customer_periods t USING rc_customers v WHERE t.site_id = v.site_id AND t.customer_id = v.customer_id`,
       values: [],
     },
-    {
-      name: 'customer cohort zone change clear',
-      text: `WITH c AS (DELETE FROM retention_customer_cohort_counts t USING rc_zone z WHERE z.changed AND t.site_id = z.site_id RETURNING 1),
-                  m AS (DELETE FROM retention_customer_cohort_money t USING rc_zone z WHERE z.changed AND t.site_id = z.site_id RETURNING 1)
-             DELETE FROM retention_customer_periods t USING rc_zone z WHERE z.changed AND t.site_id = z.site_id`,
-      values: [],
-    },
+    zoneClearStep('customer cohort zone change clear', 'rc_zone',
+      ['retention_customer_cohort_counts', 'retention_customer_cohort_money', 'retention_customer_periods']),
   ];
 }
 
 /** After the slots and first-order rows are current: put the customers back. */
 export function customerCohortAddSteps(): Step[] {
   return [
-    {
-      name: 'customer cohort members of zone changes',
-      text: `INSERT INTO rc_customers (site_id, customer_id)
-             SELECT f.site_id, f.customer_id FROM retention_customer_first f JOIN rc_zone z ON z.site_id = f.site_id AND z.changed`,
-      values: [],
-    },
+    zoneMembersStep('customer cohort members of zone changes', 'rc_zone', 'rc_customers', 'retention_customer_first', 'customer_id'),
     { name: 'customer cohort members analyze again', text: `ANALYZE rc_customers`, values: [] },
     {
       // A slot lies in one local day (sql/092); periods with a paid order only.
@@ -109,12 +94,7 @@ export function customerCohortAddSteps(): Step[] {
     },
     { name: 'customer cohort counts add', text: addSql(COUNTS, countsContribution('rc_customers')), values: [] },
     { name: 'customer cohort money add', text: addSql(MONEY, moneyContribution('rc_customers')), values: [] },
-    {
-      name: 'customer cohort zones set',
-      text: `INSERT INTO retention_customer_cohort_zones (site_id, tz) SELECT site_id, tz FROM rc_zone WHERE changed
-             ON CONFLICT (site_id) DO UPDATE SET tz = EXCLUDED.tz, updated_at = now()`,
-      values: [],
-    },
+    zoneSetStep('customer cohort zones set', 'rc_zone', 'retention_customer_cohort_zones'),
   ];
 }
 
