@@ -21,6 +21,10 @@ export async function eraseVisitorsFromVitals(client: pg.ClientBase): Promise<vo
     await client.query(`UPDATE ${c.table} t SET samples = t.samples - d.samples FROM (${c.select}) d WHERE ${on}`);
     await client.query(`DELETE FROM ${c.table} t USING (${c.select}) d WHERE ${on} AND t.samples = 0`);
   }
-  await client.query(`DELETE FROM vitals_values v USING er_vt_batch b WHERE v.site_id = b.site_id AND v.seq = b.seq`);
+  // By the bucket index's key, seq only to tell equal samples apart: `seq` alone has a BRIN index,
+  // which a full build (rows not in seq order) makes a scan of every sample — 5.9 s for 200
+  // samples among 13M at 10M events; by the key, 93 ms cold (2026-12-04).
+  await client.query(`DELETE FROM vitals_values v USING er_vt_batch b
+    WHERE v.site_id = b.site_id AND v.metric = b.metric AND v.bucket = b.bucket AND v.at = b.at AND v.seq = b.seq`);
   await client.query(`DROP VIEW er_vt_rows`);
 }
